@@ -1,0 +1,65 @@
+// The `scope-watchdog` executable: argument parsing and exit codes only; each command is loaded on demand.
+
+import { Command, Option } from "commander";
+import { ConfigError } from "../config/load.js";
+import { NoOpenClawStateError } from "../daemon/inspect.js";
+import { EXIT, type Io, print, processIo } from "./io.js";
+
+const VERSION = "0.1.0";
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command("scope-watchdog")
+    .description("Watches OpenClaw's device pairing and explains (and optionally heals) scope regressions.")
+    .version(VERSION)
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride();
+
+  program
+    .command("check")
+    .description("Diagnose the local device's pairing once; exit 0 healthy, 1 findings, 2 could not check.")
+    .option("--json", "print the result as JSON")
+    .option("--state-dir <dir>", "OpenClaw's state directory (default: as OpenClaw resolves it)")
+    .option("--profile <name>", "OpenClaw profile (~/.openclaw-<name>)")
+    .option("--config <file>", "the watchdog's config file")
+    .action(async (opts) => setExit(await (await import("./check.js")).runCheck(opts, io)));
+
+  const config = program.command("config").description("Validate the config file or print its JSON Schema.");
+  config
+    .command("validate [file]")
+    .description("Validate a config file (default: the one the watchdog would use).")
+    .action(async (file?: string) =>
+      setExit(await (await import("./config-cmd.js")).runConfigValidate(file, io)),
+    );
+  config
+    .command("schema")
+    .description("Print the JSON Schema of the config file, for editor completion.")
+    .action(async () => setExit((await import("./config-cmd.js")).runConfigSchema(io)));
+
+  program.addOption(new Option("--no-color", "disable colour (also NO_COLOR=1)").hideHelp());
+  return program;
+}
+
+/** Runs the CLI and resolves to the exit code; expected failures print one clear message on stderr. */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  let code: number = EXIT.ok;
+  if (argv.includes("--no-color")) io.env.NO_COLOR = "1";
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (err) {
+    const e = err as Error & { code?: string; exitCode?: number };
+    if (e.code?.startsWith("commander.")) {
+      return e.code === "commander.helpDisplayed" || e.code === "commander.version" ? EXIT.ok : EXIT.failed;
+    }
+    if (err instanceof ConfigError || err instanceof NoOpenClawStateError) {
+      print(io.stderr, `scope-watchdog: ${e.message}`);
+      return EXIT.failed;
+    }
+    print(io.stderr, `scope-watchdog: ${e.stack ?? e.message}`);
+    return EXIT.failed;
+  }
+}

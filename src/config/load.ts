@@ -1,0 +1,143 @@
+// Finding, reading and validating the watchdog's config file; errors name the file, the field and what was expected.
+
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import JSON5 from "json5";
+import type { z } from "zod";
+import { type Config, configSchema, defaultConfig } from "./schema.js";
+
+export const APP_NAME = "openclaw-scope-watchdog";
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+export interface ConfigIssue {
+  /** Dotted path of the field, e.g. "openclaw.profile"; "" for the whole file. */
+  field: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(
+    readonly file: string,
+    readonly issues: ConfigIssue[],
+  ) {
+    super(
+      issues.length === 1 && issues[0]?.field === ""
+        ? `${file}: ${issues[0].message}`
+        : `${file}: invalid configuration:\n${issues.map((i) => `  ${i.field || "(file)"}: ${i.message}`).join("\n")}`,
+    );
+  }
+}
+
+export type ConfigSource = "--config" | "SCOPE_WATCHDOG_CONFIG" | "XDG_CONFIG_HOME" | "defaults";
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file it came from, or null for built-in defaults. */
+  file: string | null;
+  source: ConfigSource;
+}
+
+export type Validation = { ok: true; config: Config } | { ok: false; issues: ConfigIssue[] };
+
+function valueAt(raw: unknown, keys: readonly PropertyKey[]): unknown {
+  let cur = raw;
+  for (const k of keys) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[k];
+  }
+  return cur;
+}
+
+function describeIssue(raw: unknown, issue: z.core.$ZodIssue): ConfigIssue {
+  const field = issue.path.map(String).join(".");
+  if (issue.code === "unrecognized_keys") {
+    const where = field ? `${field}.` : "";
+    return {
+      field,
+      message: `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${where}${k}"`).join(", ")} (check the spelling against config.example.json)`,
+    };
+  }
+  const got = valueAt(raw, issue.path);
+  const shown = got === undefined ? "" : `, got ${JSON.stringify(got)?.slice(0, 80)}`;
+  let message: string = issue.message
+    .replace(/^(Invalid \w+|Too small|Too big): /, "")
+    .replace(/, received \w+$/, "");
+  if (!/^expected /.test(message)) message = `expected ${message}`;
+  return { field, message: `${message}${shown}` };
+}
+
+/** Pure: a parsed JSON value to a Config, or the list of what is wrong with it. */
+export function validateConfig(raw: unknown): Validation {
+  const result = configSchema.safeParse(raw);
+  if (result.success) return { ok: true, config: result.data };
+  return { ok: false, issues: result.error.issues.map((i) => describeIssue(raw, i)) };
+}
+
+/** Reads and validates one config file; throws ConfigError naming the file and each bad field. */
+export async function readConfigFile(file: string): Promise<Config> {
+  let text: string;
+  try {
+    const buf = await readFile(file);
+    if (buf.length > MAX_CONFIG_BYTES)
+      throw new ConfigError(file, [{ field: "", message: "file is larger than 1 MiB" }]);
+    text = buf.toString("utf8");
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT"
+        ? "file not found"
+        : code === "EACCES"
+          ? "permission denied"
+          : code === "EISDIR"
+            ? "is a directory, expected a JSON file"
+            : String((err as Error).message);
+    throw new ConfigError(file, [{ field: "", message: why }]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON5.parse(text);
+  } catch (err) {
+    throw new ConfigError(file, [{ field: "", message: `not valid JSON: ${(err as Error).message}` }]);
+  }
+  const v = validateConfig(raw);
+  if (!v.ok) throw new ConfigError(file, v.issues);
+  return v.config;
+}
+
+export function xdgConfigFile(env: NodeJS.ProcessEnv, home: string): string {
+  const base = env.XDG_CONFIG_HOME?.trim() || path.join(home, ".config");
+  return path.join(base, APP_NAME, "config.json");
+}
+
+/**
+ * The config in effect: --config FILE, else $SCOPE_WATCHDOG_CONFIG, else
+ * $XDG_CONFIG_HOME/openclaw-scope-watchdog/config.json if it exists, else the defaults.
+ */
+export async function loadConfig(opts: {
+  flag?: string | undefined;
+  env: NodeJS.ProcessEnv;
+  home: string;
+}): Promise<LoadedConfig> {
+  if (opts.flag)
+    return {
+      config: await readConfigFile(path.resolve(opts.flag)),
+      file: path.resolve(opts.flag),
+      source: "--config",
+    };
+  const fromEnv = opts.env.SCOPE_WATCHDOG_CONFIG?.trim();
+  if (fromEnv) {
+    const file = path.resolve(fromEnv);
+    return { config: await readConfigFile(file), file, source: "SCOPE_WATCHDOG_CONFIG" };
+  }
+  const xdg = xdgConfigFile(opts.env, opts.home);
+  try {
+    return { config: await readConfigFile(xdg), file: xdg, source: "XDG_CONFIG_HOME" };
+  } catch (err) {
+    if (err instanceof ConfigError && err.issues[0]?.message === "file not found") {
+      return { config: defaultConfig(), file: null, source: "defaults" };
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,81 @@
+// The watchdog's configuration: one zod schema with defaults; the JSON Schema for editors is generated from it.
+
+import { z } from "zod";
+import { DURATION_RE, parseDuration } from "./duration.js";
+
+const scopeName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_.-]*$/, "a scope name such as operator.admin")
+  .describe("An OpenClaw scope, e.g. operator.admin");
+
+/** A duration such as "90s", "5m", "4h"; parsed to milliseconds. */
+export function duration(description: string) {
+  return z
+    .string()
+    .regex(DURATION_RE, 'a duration such as "30s", "5m" or "4h"')
+    .transform((text) => parseDuration(text) ?? 0)
+    .describe(description);
+}
+
+const nullablePath = (description: string) =>
+  z.string().min(1).nullable().default(null).describe(description);
+
+export const openclawSchema = z
+  .object({
+    stateDir: nullablePath(
+      "OpenClaw's state directory. null: resolved like OpenClaw does (OPENCLAW_STATE_DIR, profile, ~/.openclaw, legacy ~/.clawdbot).",
+    ),
+    profile: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'a profile name (letters, numbers, "_", "-")')
+      .nullable()
+      .default(null)
+      .describe("OpenClaw profile (openclaw --profile NAME uses ~/.openclaw-NAME). null: none."),
+    configPath: nullablePath(
+      "OpenClaw's openclaw.json. null: OPENCLAW_CONFIG_PATH, else <stateDir>/openclaw.json.",
+    ),
+    bin: nullablePath("The openclaw executable. null: `openclaw` on PATH."),
+    logFile: nullablePath(
+      "The gateway's log file. null: logging.file from openclaw.json, else /tmp/openclaw/openclaw-YYYY-MM-DD.log.",
+    ),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    $schema: z.string().optional().describe("JSON Schema reference for editors; ignored by the watchdog."),
+    openclaw: openclawSchema.prefault({}).describe("Where OpenClaw is on this machine."),
+    requiredScopes: z
+      .array(scopeName)
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe(
+        "Scopes the local device's approved baseline must satisfy. null: by OpenClaw version (operator.admin before 2026.4.25, else operator.approvals, operator.read, operator.write).",
+      ),
+    log: z
+      .object({
+        level: z
+          .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
+          .default("info")
+          .describe("Daemon log level (pino)."),
+      })
+      .strict()
+      .prefault({})
+      .describe("The daemon's own log."),
+  })
+  .strict();
+
+/** The configuration as written in a file (durations as text). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** The configuration after defaults and normalisation (durations in milliseconds). */
+export type Config = z.output<typeof configSchema>;
+
+export function defaultConfig(): Config {
+  return configSchema.parse({});
+}
+
+/** JSON Schema (draft 2020-12) of the file format, for editor completion. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+}

@@ -1,0 +1,109 @@
+// One full look at OpenClaw on this machine: where it is, which version, its gateway settings, its pairing
+// state, and what is wrong with it. Shared by `check`, `fix` and the daemon's reconcile.
+
+import { access } from "node:fs/promises";
+import { locateOpenClaw, type OpenClawLocation } from "../config/openclaw-paths.js";
+import type { Config } from "../config/schema.js";
+import { type DeviceSummary, detectFindings, summarizeDevice } from "../detect/findings.js";
+import { normalizeScopes } from "../detect/scopes.js";
+import {
+  type OpenClawVersion,
+  parseOpenClawVersion,
+  requiredScopesForVersion,
+  storeForVersion,
+} from "../detect/version.js";
+import { type GatewaySettings, readGatewaySettings } from "../sources/openclaw-config.js";
+import { findOpenClaw, type OpenClawInstall } from "../sources/openclaw-version.js";
+import { readPairingSnapshot } from "../sources/pairing-snapshot.js";
+import type { Finding, LastGoodState, PairingSnapshot, PairingStore } from "../types.js";
+
+export interface InspectOptions {
+  config: Config;
+  env: NodeJS.ProcessEnv;
+  nowMs: number;
+  /** --state-dir and --profile from the command line; they win over the config file. */
+  stateDirFlag?: string | undefined;
+  profileFlag?: string | undefined;
+  lastGood?: LastGoodState | null;
+  /** A version already learnt (the daemon caches it); skips looking for the executable. */
+  install?: OpenClawInstall;
+}
+
+export interface Inspection {
+  location: OpenClawLocation;
+  install: OpenClawInstall;
+  version: OpenClawVersion | null;
+  store: PairingStore;
+  gateway: GatewaySettings;
+  snapshot: PairingSnapshot;
+  requiredScopes: string[];
+  device: DeviceSummary | null;
+  findings: Finding[];
+}
+
+/** The state directory does not exist: there is no OpenClaw state to inspect. */
+export class NoOpenClawStateError extends Error {
+  override readonly name = "NoOpenClawStateError";
+  constructor(readonly location: OpenClawLocation) {
+    super(
+      `No OpenClaw state directory found. Looked at: ${location.searched.join(", ")} (from ${location.stateDirSource}). ` +
+        "Install and start OpenClaw (openclaw gateway run), or point the watchdog at its state with --state-dir, --profile, or openclaw.stateDir in the config.",
+    );
+  }
+}
+
+export function locate(
+  opts: Pick<InspectOptions, "config" | "env" | "stateDirFlag" | "profileFlag">,
+): OpenClawLocation {
+  const stateDir = opts.stateDirFlag ?? opts.config.openclaw.stateDir;
+  return locateOpenClaw({
+    env: opts.env,
+    stateDir,
+    stateDirFrom: opts.stateDirFlag ? "--state-dir" : "config openclaw.stateDir",
+    profile: opts.profileFlag ?? opts.config.openclaw.profile,
+    configPath: opts.config.openclaw.configPath,
+  });
+}
+
+export async function stateDirExists(location: OpenClawLocation): Promise<boolean> {
+  try {
+    await access(location.stateDir);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function inspectOpenClaw(opts: InspectOptions): Promise<Inspection> {
+  const location = locate(opts);
+  if (!(await stateDirExists(location))) throw new NoOpenClawStateError(location);
+  const [install, gatewayRead] = await Promise.all([
+    opts.install ?? findOpenClaw({ configuredBin: opts.config.openclaw.bin, env: opts.env }),
+    readGatewaySettings(location.configPath, opts.env, location.portOverride),
+  ]);
+  const version = install.version ? parseOpenClawVersion(install.version) : null;
+  const store: PairingStore = version ? storeForVersion(version) : "unknown";
+  const snapshot = await readPairingSnapshot({ stateDir: location.stateDir, store, nowMs: opts.nowMs });
+  snapshot.problems.unshift(...gatewayRead.problems);
+  const requiredScopes = normalizeScopes(opts.config.requiredScopes ?? requiredScopesForVersion(version));
+  const findings = detectFindings({
+    nowMs: opts.nowMs,
+    version,
+    store: snapshot.store,
+    snapshot,
+    requiredScopes,
+    autoApproveLocal: gatewayRead.settings.autoApproveLocal,
+    lastGood: opts.lastGood ?? null,
+  });
+  return {
+    location,
+    install,
+    version,
+    store: snapshot.store,
+    gateway: gatewayRead.settings,
+    snapshot,
+    requiredScopes,
+    device: summarizeDevice(snapshot),
+    findings,
+  };
+}

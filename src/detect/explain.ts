@@ -1,0 +1,76 @@
+// Version-dependent explanations: what breaks while the local device lacks scopes, and how to fix it. Pure.
+
+import type { Fix } from "../types.js";
+import {
+  BACKEND_DEVICELESS_SINCE,
+  CLI_LEAST_PRIVILEGE_SINCE,
+  isBefore,
+  type OpenClawVersion,
+  SQLITE_STORE_SINCE,
+} from "./version.js";
+
+export const PAIRING_REQUIRED = '"gateway closed (1008): pairing required"';
+
+export type Era = "pre-4.25" | "files" | "sqlite";
+
+export function eraOf(version: OpenClawVersion | null): Era {
+  if (!version) return "files";
+  if (isBefore(version, BACKEND_DEVICELESS_SINCE)) return "pre-4.25";
+  return isBefore(version, SQLITE_STORE_SINCE) ? "files" : "sqlite";
+}
+
+export function shortId(id: string): string {
+  return id.length > 12 ? `${id.slice(0, 12)}…` : id;
+}
+
+/** What fails while the local device's approved baseline lacks scopes. */
+export function impactOfNarrowBaseline(era: Era, autoApproveLocal: boolean | null): string {
+  switch (era) {
+    case "pre-4.25":
+      return `Subagent spawns (sessions_spawn), cron isolated sessions, the cron tool and CLI calls fail with ${PAIRING_REQUIRED}: on this OpenClaw they sign with this device and need operator.admin.`;
+    case "files":
+      return `CLI commands, the TUI, status probes and the exec-approval handler fail with ${PAIRING_REQUIRED} (subagents and cron no longer use this device from 2026.4.25).`;
+    case "sqlite":
+      return autoApproveLocal === false
+        ? `Local clients are refused with ${PAIRING_REQUIRED} until you approve them, because gateway.nodes.pairing.autoApproveLocal is false.`
+        : "Local clients using the shared token are re-approved silently on their next connect (gateway.nodes.pairing.autoApproveLocal); clients that connect with a device token only still fail with 1008 until approved.";
+  }
+}
+
+export const DURABLE_UPGRADE =
+  "Upgrade OpenClaw to 2026.4.25 or later (npm install -g openclaw@latest): from that release subagents and cron call the gateway without the shared device identity, so a narrow pairing can no longer break them (openclaw#63548).";
+
+export function durableFixFor(version: OpenClawVersion | null): string | undefined {
+  return version && isBefore(version, BACKEND_DEVICELESS_SINCE) ? DURABLE_UPGRADE : undefined;
+}
+
+export function approveFix(
+  requestId: string,
+  scopes: readonly string[],
+  version: OpenClawVersion | null,
+): Fix {
+  const fix: Fix = {
+    command: `openclaw devices approve ${requestId}`,
+    explanation: `Approves this machine's own pending request (same device id and public key as its identity), which grants ${scopes.join(", ") || "the requested access"}. Request ids change when another local client reconnects: if it answers "unknown requestId", run \`openclaw devices list\` and approve the new id for the same device.`,
+  };
+  const durable = durableFixFor(version);
+  if (durable) fix.durable = durable;
+  return fix;
+}
+
+/** How to get a pending request created for the local device when none exists yet. */
+export function requestRepairFix(version: OpenClawVersion | null, deviceId: string): Fix {
+  const cliAsksForAll = !version || isBefore(version, CLI_LEAST_PRIVILEGE_SINCE);
+  const fix: Fix = cliAsksForAll
+    ? {
+        command: "openclaw devices list",
+        explanation: `On this OpenClaw the CLI connects with its full scope set, so the gateway records a scope-upgrade request for this device (${shortId(deviceId)}) and the command lists it. Approve that request within 5 minutes: openclaw devices approve <requestId>.`,
+      }
+    : {
+        command: "openclaw devices list",
+        explanation: `Shows the pairing records. The next OpenClaw client on this machine that needs more scope creates a request for this device (${shortId(deviceId)}); approve it with openclaw devices approve <requestId>.`,
+      };
+  const durable = durableFixFor(version);
+  if (durable) fix.durable = durable;
+  return fix;
+}

@@ -1,0 +1,438 @@
+// Detection: (pairing snapshot, version, requirements, last good state, now) -> findings. Pure.
+
+import { PENDING_TTL_MS } from "../sources/pairing-records.js";
+import type {
+  Finding,
+  LastGoodState,
+  PairedDevice,
+  PairingSnapshot,
+  PairingStore,
+  PendingRequest,
+  Severity,
+} from "../types.js";
+import {
+  approveFix,
+  durableFixFor,
+  eraOf,
+  impactOfNarrowBaseline,
+  PAIRING_REQUIRED,
+  requestRepairFix,
+  shortId,
+} from "./explain.js";
+import {
+  formatScopes,
+  missingScopes,
+  normalizeScopes,
+  OPERATOR_ADMIN,
+  OPERATOR_PAIRING,
+  scopeSatisfied,
+} from "./scopes.js";
+import type { OpenClawVersion } from "./version.js";
+
+export interface DetectInput {
+  nowMs: number;
+  version: OpenClawVersion | null;
+  store: PairingStore;
+  snapshot: PairingSnapshot;
+  /** Scopes the local device's baseline must satisfy (from the config, else by version). */
+  requiredScopes: readonly string[];
+  autoApproveLocal: boolean | null;
+  lastGood?: LastGoodState | null;
+}
+
+export interface DeviceSummary {
+  deviceId: string;
+  paired: boolean;
+  approvedScopes: string[];
+  tokenScopes: string[];
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
+export function severityAtLeast(s: Severity, min: Severity): boolean {
+  return SEVERITY_RANK[s] >= SEVERITY_RANK[min];
+}
+
+/** The gateway's authoritative scope baseline for a paired device: approvedScopes ?? scopes. */
+export function approvedBaseline(device: PairedDevice): string[] {
+  return normalizeScopes(device.approvedScopes ?? device.scopes);
+}
+
+export function localPaired(snapshot: PairingSnapshot): PairedDevice | undefined {
+  const id = snapshot.identity?.deviceId;
+  return id ? snapshot.paired.find((d) => d.deviceId === id) : undefined;
+}
+
+function operatorToken<T extends { role: string }>(tokens: readonly T[]): T | undefined {
+  return tokens.find((t) => t.role === "operator");
+}
+
+export function summarizeDevice(snapshot: PairingSnapshot): DeviceSummary | null {
+  const identity = snapshot.identity;
+  if (!identity) return null;
+  const paired = localPaired(snapshot);
+  const cache = snapshot.deviceAuth?.deviceId === identity.deviceId ? snapshot.deviceAuth : null;
+  const token = operatorToken(cache?.tokens ?? []) ?? operatorToken(paired?.tokens ?? []);
+  return {
+    deviceId: identity.deviceId,
+    paired: paired !== undefined,
+    approvedScopes: paired ? approvedBaseline(paired) : [],
+    tokenScopes: normalizeScopes(token?.scopes ?? []),
+  };
+}
+
+function rolesOf(x: { role?: string; roles: string[] }): string[] {
+  return [...new Set([...(x.roles ?? []), ...(x.role ? [x.role] : [])])];
+}
+
+function ageText(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 90 ? `${s}s` : `${Math.round(s / 60)}m`;
+}
+
+function timeText(ms: number): string {
+  return new Date(ms)
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, " UTC");
+}
+
+function isLoopbackIp(ip: string | undefined): boolean {
+  if (!ip) return true;
+  return /^(127\.|::1$|::ffff:127\.)/.test(ip) || ip === "localhost";
+}
+
+function stateFindings(snapshot: PairingSnapshot): Finding[] {
+  return snapshot.problems.map((p) => {
+    const f: Finding = {
+      code: "state-unreadable",
+      severity: p.severity ?? "warning",
+      message: `${p.file} ${p.problem}.`,
+      impact:
+        "The watchdog cannot see this part of OpenClaw's pairing state, so problems in it may go unreported.",
+      file: p.file,
+    };
+    if (p.command) f.fix = { command: p.command, explanation: p.hint ?? "Shows the same state another way." };
+    else if (p.hint) f.impact = `${f.impact} What to do: ${p.hint}.`;
+    return f;
+  });
+}
+
+function legacyDeviceAuthFinding(input: DetectInput): Finding[] {
+  if (input.store !== "sqlite" || !input.snapshot.legacyDeviceAuthFile) return [];
+  return [
+    {
+      code: "legacy-device-auth-present",
+      severity: "critical",
+      message: `identity/device-auth.json exists, but OpenClaw ${input.version?.raw ?? "2026.8+"} keeps device tokens in state/openclaw.sqlite.`,
+      impact:
+        'While the file exists every device-auth operation fails with "Legacy device auth requires migration; stop the Gateway and run `openclaw doctor --fix`."',
+      file: "identity/device-auth.json",
+      fix: {
+        command: "openclaw gateway stop && openclaw doctor --fix && openclaw gateway start",
+        explanation:
+          "doctor imports the legacy file into SQLite and deletes it. If the file comes back, a process started before the upgrade (for example a long-running openclaw-mcp) is still writing it: stop that process first.",
+      },
+    },
+  ];
+}
+
+/** What a pending request for the local device is asking for, relative to the paired record. */
+function requirementOf(
+  req: PendingRequest,
+  paired: PairedDevice | undefined,
+): "new-pairing" | "role-upgrade" | "metadata-upgrade" | "scope-upgrade" | "re-approval" {
+  if (!paired) return "new-pairing";
+  const have = rolesOf(paired);
+  if (rolesOf(req).some((r) => !have.includes(r))) return "role-upgrade";
+  if (
+    (req.platform && paired.platform && req.platform !== paired.platform) ||
+    (req.deviceFamily && paired.deviceFamily && req.deviceFamily !== paired.deviceFamily)
+  ) {
+    return "metadata-upgrade";
+  }
+  return missingScopes(approvedBaseline(paired), req.scopes).length > 0 ? "scope-upgrade" : "re-approval";
+}
+
+function localPendingFindings(
+  input: DetectInput,
+  requests: PendingRequest[],
+  paired: PairedDevice | undefined,
+): Finding[] {
+  const out: Finding[] = [];
+  for (const req of requests) {
+    const kind = requirementOf(req, paired);
+    const age = input.nowMs - req.ts;
+    const left = PENDING_TTL_MS - (input.nowMs - (req.refreshedAtMs ?? req.ts));
+    const when = `${ageText(age)} old, expires in ${ageText(left)}`;
+    const base: Pick<Finding, "deviceId" | "requestId" | "scopes" | "fix"> = {
+      deviceId: req.deviceId,
+      requestId: req.requestId,
+      scopes: normalizeScopes(req.scopes),
+      fix: approveFix(req.requestId, normalizeScopes(req.scopes), input.version),
+    };
+    if (kind === "new-pairing") {
+      out.push({
+        code: "device-not-paired",
+        severity: "warning",
+        message: `This machine's device ${shortId(req.deviceId)} is not paired; its pairing request ${req.requestId} (${when}) asks for ${formatScopes(req.scopes)}.`,
+        impact: `Every OpenClaw client on this machine that signs with the device is refused with ${PAIRING_REQUIRED} until the request is approved.`,
+        ...base,
+      });
+      continue;
+    }
+    const what =
+      kind === "role-upgrade"
+        ? `a higher role (${rolesOf(req).join(", ")})`
+        : kind === "metadata-upgrade"
+          ? `re-approval after its platform changed (${paired?.platform ?? "?"} -> ${req.platform ?? "?"})`
+          : `${formatScopes(missingScopes(paired ? approvedBaseline(paired) : [], req.scopes))} on top of its approved ${formatScopes(paired ? approvedBaseline(paired) : [])}`;
+    out.push({
+      code: "scope-upgrade-pending",
+      severity: "warning",
+      message: `This machine's device ${shortId(req.deviceId)} asks for ${what}: request ${req.requestId} (${when}).`,
+      impact: `Until it is approved the gateway refuses the calls that need it with ${PAIRING_REQUIRED}; the request expires after 5 minutes and the next refused call makes a new one.`,
+      ...base,
+    });
+  }
+  return out;
+}
+
+function otherPendingFindings(input: DetectInput, requests: PendingRequest[]): Finding[] {
+  const identity = input.snapshot.identity;
+  return requests.map((req) => {
+    const impersonates = identity !== null && req.deviceId === identity.deviceId;
+    const powerful =
+      req.scopes.some((s) => s === OPERATOR_ADMIN || s === OPERATOR_PAIRING) ||
+      rolesOf(req).some((r) => r !== "operator");
+    const who = [
+      req.displayName,
+      req.clientId && `client ${req.clientId}${req.clientMode ? `/${req.clientMode}` : ""}`,
+      req.remoteIp && `from ${req.remoteIp}`,
+    ]
+      .filter(Boolean)
+      .join(", ");
+    const f: Finding = {
+      code: "pairing-request-other-device",
+      severity: impersonates || powerful ? "warning" : "info",
+      message: impersonates
+        ? `A pairing request ${req.requestId} claims this machine's device id with a different public key.`
+        : `Another device ${shortId(req.deviceId)}${who ? ` (${who})` : ""} asks for ${formatScopes(req.scopes)}${rolesOf(req).length ? ` as ${rolesOf(req).join(", ")}` : ""}: request ${req.requestId}.`,
+      impact: impersonates
+        ? "Do not approve it: it is not this machine's key. The watchdog never approves it."
+        : `Approve it only if you started pairing that device yourself${isLoopbackIp(req.remoteIp) ? "" : "; it connects from another host"}. The watchdog never approves other devices.`,
+      deviceId: req.deviceId,
+      requestId: req.requestId,
+      scopes: normalizeScopes(req.scopes),
+    };
+    if (!impersonates) {
+      f.fix = {
+        command: `openclaw devices reject ${req.requestId}`,
+        explanation: `Rejects the request if you do not recognise the device; if you do, approve it instead with openclaw devices approve ${req.requestId}.`,
+      };
+    }
+    return f;
+  });
+}
+
+function baselineFindings(
+  input: DetectInput,
+  paired: PairedDevice | undefined,
+  localPending: PendingRequest[],
+): Finding[] {
+  const identity = input.snapshot.identity;
+  if (!identity) return [];
+  const era = eraOf(input.version);
+  const out: Finding[] = [];
+  if (!paired) {
+    if (localPending.length > 0) return [];
+    const fix = era === "sqlite" ? undefined : requestRepairFix(input.version, identity.deviceId);
+    out.push({
+      code: "device-not-paired",
+      severity: "info",
+      message: `The gateway has no pairing record for this machine's device ${shortId(identity.deviceId)}.`,
+      impact:
+        era === "sqlite"
+          ? "Normal on 2026.8+: local CLI calls use the shared token without a device identity."
+          : "The next local OpenClaw client pairs it silently with whatever scopes that client asks for; a narrow one (a status probe asks only for operator.read) leaves the device stuck with a narrow baseline.",
+      deviceId: identity.deviceId,
+      ...(fix ? { fix } : {}),
+    });
+    return out;
+  }
+  if (paired.publicKey !== identity.publicKey) {
+    out.push({
+      code: "device-identity-changed",
+      severity: "critical",
+      message: `The gateway's record for device ${shortId(identity.deviceId)} has a different public key than this machine's identity.`,
+      impact: `Connections signed with this machine's key are treated as a new device and refused with ${PAIRING_REQUIRED}.`,
+      deviceId: identity.deviceId,
+      fix: {
+        command: `openclaw devices remove ${identity.deviceId}`,
+        explanation:
+          "Removes the stale record so the device can pair again; then run `openclaw devices list` and approve the new request.",
+      },
+    });
+    return out;
+  }
+  const baseline = approvedBaseline(paired);
+  const roles = rolesOf(paired);
+  const missing = roles.includes("operator")
+    ? missingScopes(baseline, input.requiredScopes)
+    : normalizeScopes(input.requiredScopes);
+  if (missing.length > 0) {
+    const covering = localPending.find((req) => missing.every((s) => scopeSatisfied(req.scopes, s)));
+    const severity: Severity =
+      era === "pre-4.25"
+        ? "critical"
+        : era === "files" || input.autoApproveLocal === false
+          ? "warning"
+          : "info";
+    const fix = covering
+      ? approveFix(covering.requestId, normalizeScopes(covering.scopes), input.version)
+      : era === "sqlite" && input.autoApproveLocal !== false
+        ? undefined
+        : requestRepairFix(input.version, identity.deviceId);
+    out.push({
+      code: "baseline-missing-scope",
+      severity,
+      message:
+        `The gateway approved ${formatScopes(baseline)}${roles.includes("operator") ? "" : " (no operator role)"} for this machine's device ${shortId(identity.deviceId)}; OpenClaw ${input.version?.raw ?? ""} needs ${formatScopes(missing)} too.`.replace(
+          "OpenClaw  needs",
+          "this OpenClaw needs",
+        ),
+      impact: impactOfNarrowBaseline(era, input.autoApproveLocal),
+      deviceId: identity.deviceId,
+      scopes: missing,
+      ...(covering ? { requestId: covering.requestId } : {}),
+      ...(fix ? { fix } : {}),
+    });
+  }
+  return out;
+}
+
+function tokenDriftFindings(input: DetectInput, paired: PairedDevice | undefined): Finding[] {
+  const { identity, deviceAuth } = input.snapshot;
+  if (!identity || !deviceAuth) return [];
+  if (deviceAuth.deviceId !== identity.deviceId) {
+    return [
+      {
+        code: "token-scope-drift",
+        severity: "info",
+        message: `The cached device token (${deviceAuth.source}) belongs to device ${shortId(deviceAuth.deviceId)}, not this machine's ${shortId(identity.deviceId)}.`,
+        impact: "None by itself: OpenClaw ignores the stale entry and replaces it on the next connect.",
+        deviceId: identity.deviceId,
+      },
+    ];
+  }
+  const token = operatorToken(deviceAuth.tokens);
+  if (!token || !paired) return [];
+  const baseline = approvedBaseline(paired);
+  const tokenMissing = missingScopes(token.scopes, input.requiredScopes);
+  if (tokenMissing.length === 0 || missingScopes(baseline, input.requiredScopes).length > 0) return [];
+  return [
+    {
+      code: "token-scope-drift",
+      severity: "info",
+      message: `The cached device token carries ${formatScopes(normalizeScopes(token.scopes))}, narrower than the approved ${formatScopes(baseline)}.`,
+      impact:
+        "None by itself: the cache holds the last token issued, and OpenClaw re-mints it with the scopes a client asks for, within the approved baseline. Deleting device-auth.json does not change the baseline.",
+      deviceId: identity.deviceId,
+      scopes: tokenMissing,
+    },
+  ];
+}
+
+function memoryFindings(input: DetectInput, paired: PairedDevice | undefined): Finding[] {
+  const { lastGood } = input;
+  const identity = input.snapshot.identity;
+  if (!lastGood || !identity) return [];
+  const since = timeText(lastGood.recordedAtMs);
+  if (lastGood.deviceId !== identity.deviceId) {
+    return [
+      {
+        code: "device-identity-changed",
+        severity: "warning",
+        message: `This machine's device identity changed from ${shortId(lastGood.deviceId)} to ${shortId(identity.deviceId)} since ${since}.`,
+        impact:
+          "OpenClaw regenerates identity/device.json when it is deleted or unreadable; the new device is paired silently with whatever the next local client asks for, which can be too narrow for subagents and cron.",
+        deviceId: identity.deviceId,
+        fix: {
+          command: "openclaw devices list",
+          explanation: `Shows how the new device is paired. Once nothing uses the old device, remove its record: openclaw devices remove ${lastGood.deviceId}.`,
+        },
+      },
+    ];
+  }
+  const now = paired ? approvedBaseline(paired) : [];
+  const lost = missingScopes(now, lastGood.approvedScopes);
+  if (lost.length === 0) return [];
+  const breaks = missingScopes(now, input.requiredScopes).length > 0;
+  const f: Finding = {
+    code: "scope-regression",
+    severity: breaks ? "critical" : "warning",
+    message: paired
+      ? `The gateway's approved scopes for this machine's device narrowed from ${formatScopes(lastGood.approvedScopes)} to ${formatScopes(now)} (lost ${formatScopes(lost)}) since ${since}.`
+      : `The gateway's pairing record for this machine's device was removed since ${since} (it had ${formatScopes(lastGood.approvedScopes)}).`,
+    impact: breaks
+      ? impactOfNarrowBaseline(eraOf(input.version), input.autoApproveLocal)
+      : "Calls that needed the lost scopes are refused with 1008 pairing required.",
+    deviceId: identity.deviceId,
+    scopes: lost,
+  };
+  const durable = durableFixFor(input.version);
+  if (durable) f.fix = { ...requestRepairFix(input.version, identity.deviceId), durable };
+  return [f];
+}
+
+function sortFindings(findings: Finding[]): Finding[] {
+  return findings
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => SEVERITY_RANK[b.f.severity] - SEVERITY_RANK[a.f.severity] || a.i - b.i)
+    .map((x) => x.f);
+}
+
+export function detectFindings(input: DetectInput): Finding[] {
+  const { snapshot } = input;
+  const identity = snapshot.identity;
+  const paired = localPaired(snapshot);
+  const mine = (r: PendingRequest) =>
+    identity !== null && r.deviceId === identity.deviceId && r.publicKey === identity.publicKey;
+  const localPending = snapshot.pending.filter(mine);
+  const otherPending = snapshot.pending.filter((r) => !mine(r));
+  const findings: Finding[] = [...stateFindings(snapshot), ...legacyDeviceAuthFinding(input)];
+  if (!input.version) {
+    findings.push({
+      code: "openclaw-version-unknown",
+      severity: "info",
+      message: "The installed OpenClaw version is unknown; using the rules of 2026.4.25 to 2026.7.x.",
+      impact: "Which scopes are required depends on the version (operator.admin before 2026.4.25).",
+      fix: {
+        command: "scope-watchdog config validate",
+        explanation:
+          "Set openclaw.bin in the watchdog's config to the openclaw executable (or put it on PATH), or set requiredScopes.",
+      },
+    });
+  }
+  if (identity?.storedDeviceId && identity.storedDeviceId !== identity.deviceId) {
+    findings.push({
+      code: "device-identity-changed",
+      severity: "warning",
+      message: `${identity.source} says deviceId ${shortId(identity.storedDeviceId)}, but its public key gives ${shortId(identity.deviceId)}.`,
+      impact:
+        "OpenClaw rewrites the id from the key on its next start, so the gateway will see the device under the derived id.",
+      deviceId: identity.deviceId,
+    });
+  }
+  findings.push(
+    ...memoryFindings(input, paired),
+    ...baselineFindings(input, paired, localPending),
+    ...localPendingFindings(input, localPending, paired),
+    ...tokenDriftFindings(input, paired),
+    ...otherPendingFindings(input, otherPending),
+  );
+  return sortFindings(findings);
+}
+
+export function isHealthy(findings: readonly Finding[]): boolean {
+  return !findings.some((f) => severityAtLeast(f.severity, "warning"));
+}

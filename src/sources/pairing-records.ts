@@ -1,0 +1,191 @@
+// Validation of OpenClaw pairing records (paired devices, pending requests, token caches) into our types.
+// Token strings are dropped here and never leave this module.
+
+import { z } from "zod";
+import type { PairedDevice, PendingRequest, StateProblem, TokenSummary } from "../types.js";
+
+/** OpenClaw's PENDING_TTL_MS: a pending request expires 5 minutes after it was created or refreshed. */
+export const PENDING_TTL_MS = 300_000;
+
+const strings = z.array(z.string());
+const optStr = z.string().optional().nullable();
+const optNum = z.number().optional().nullable();
+
+const tokenRecord = z.looseObject({
+  role: optStr,
+  scopes: strings.optional().nullable(),
+  createdAtMs: optNum,
+  updatedAtMs: optNum,
+  rotatedAtMs: optNum,
+  revokedAtMs: optNum,
+  lastUsedAtMs: optNum,
+});
+
+const pairedRecord = z.looseObject({
+  deviceId: z.string().min(1),
+  publicKey: z.string().min(1),
+  displayName: optStr,
+  platform: optStr,
+  deviceFamily: optStr,
+  clientId: optStr,
+  clientMode: optStr,
+  role: optStr,
+  roles: strings.optional().nullable(),
+  scopes: strings.optional().nullable(),
+  approvedScopes: strings.optional().nullable(),
+  remoteIp: optStr,
+  tokens: z.record(z.string(), tokenRecord).optional().nullable(),
+  createdAtMs: optNum,
+  approvedAtMs: optNum,
+});
+
+const pendingRecord = z.looseObject({
+  requestId: z.string().min(1),
+  deviceId: z.string().min(1),
+  publicKey: z.string().min(1),
+  displayName: optStr,
+  platform: optStr,
+  deviceFamily: optStr,
+  clientId: optStr,
+  clientMode: optStr,
+  role: optStr,
+  roles: strings.optional().nullable(),
+  scopes: strings.optional().nullable(),
+  remoteIp: optStr,
+  silent: z.boolean().optional().nullable(),
+  isRepair: z.boolean().optional().nullable(),
+  ts: z.number(),
+  refreshedAtMs: optNum,
+});
+
+type Loose<T> = { [K in keyof T]?: T[K] | null | undefined };
+
+/** Copies the keys whose value is neither null nor undefined. */
+function defined<T extends object>(o: Loose<T>): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, val] of Object.entries(o))
+    if (val !== null && val !== undefined) (out as Record<string, unknown>)[k] = val;
+  return out;
+}
+
+function issueText(err: z.ZodError): string {
+  return err.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join(".") || "(record)"}: ${i.message}`)
+    .join("; ");
+}
+
+export function toTokenSummary(role: string, rec: z.infer<typeof tokenRecord>): TokenSummary {
+  return {
+    role: rec.role ?? role,
+    scopes: rec.scopes ?? [],
+    ...defined({
+      createdAtMs: rec.createdAtMs,
+      updatedAtMs: rec.updatedAtMs,
+      rotatedAtMs: rec.rotatedAtMs,
+      revokedAtMs: rec.revokedAtMs,
+      lastUsedAtMs: rec.lastUsedAtMs,
+    }),
+  };
+}
+
+/** Parses the role-keyed token map of a record, keeping only metadata. */
+export function parseTokenMap(raw: unknown): TokenSummary[] | null {
+  const parsed = z.record(z.string(), tokenRecord).safeParse(raw);
+  if (!parsed.success) return null;
+  return Object.entries(parsed.data).map(([role, rec]) => toTokenSummary(role, rec));
+}
+
+export function parsePairedDevice(
+  raw: unknown,
+): { ok: true; value: PairedDevice } | { ok: false; problem: string } {
+  const r = pairedRecord.safeParse(raw);
+  if (!r.success) return { ok: false, problem: issueText(r.error) };
+  const d = r.data;
+  return {
+    ok: true,
+    value: {
+      deviceId: d.deviceId,
+      publicKey: d.publicKey,
+      roles: d.roles ?? [],
+      scopes: d.scopes ?? [],
+      tokens: Object.entries(d.tokens ?? {}).map(([role, rec]) => toTokenSummary(role, rec)),
+      ...defined({
+        displayName: d.displayName,
+        platform: d.platform,
+        deviceFamily: d.deviceFamily,
+        clientId: d.clientId,
+        clientMode: d.clientMode,
+        role: d.role,
+        approvedScopes: d.approvedScopes,
+        remoteIp: d.remoteIp,
+        createdAtMs: d.createdAtMs,
+        approvedAtMs: d.approvedAtMs,
+      }),
+    },
+  };
+}
+
+export function parsePendingRequest(
+  raw: unknown,
+): { ok: true; value: PendingRequest } | { ok: false; problem: string } {
+  const r = pendingRecord.safeParse(raw);
+  if (!r.success) return { ok: false, problem: issueText(r.error) };
+  const p = r.data;
+  return {
+    ok: true,
+    value: {
+      requestId: p.requestId,
+      deviceId: p.deviceId,
+      publicKey: p.publicKey,
+      roles: p.roles ?? [],
+      scopes: p.scopes ?? [],
+      silent: p.silent ?? false,
+      isRepair: p.isRepair ?? false,
+      ts: p.ts,
+      ...defined({
+        displayName: p.displayName,
+        platform: p.platform,
+        deviceFamily: p.deviceFamily,
+        clientId: p.clientId,
+        clientMode: p.clientMode,
+        role: p.role,
+        remoteIp: p.remoteIp,
+        refreshedAtMs: p.refreshedAtMs,
+      }),
+    },
+  };
+}
+
+/** Whether OpenClaw still honours the request (pruneExpiredPending: now - (refreshedAtMs ?? ts) > TTL expires it). */
+export function isPendingLive(req: PendingRequest, nowMs: number): boolean {
+  return nowMs - (req.refreshedAtMs ?? req.ts) <= PENDING_TTL_MS;
+}
+
+/** Parses a keyed map of records, collecting a problem per bad entry instead of failing the whole file. */
+export function parseRecordMap<T>(
+  raw: unknown,
+  file: string,
+  what: string,
+  parse: (v: unknown) => { ok: true; value: T } | { ok: false; problem: string },
+): { values: T[]; problems: StateProblem[] } {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    return {
+      values: [],
+      problems: [
+        {
+          file,
+          problem: `expected an object keyed by ${what}, got ${Array.isArray(raw) ? "an array" : typeof raw}`,
+        },
+      ],
+    };
+  }
+  const values: T[] = [];
+  const problems: StateProblem[] = [];
+  for (const [key, val] of Object.entries(raw)) {
+    const r = parse(val);
+    if (r.ok) values.push(r.value);
+    else problems.push({ file, problem: `entry ${key.slice(0, 80)}: ${r.problem}` });
+  }
+  return { values, problems };
+}

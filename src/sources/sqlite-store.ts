@@ -1,0 +1,295 @@
+// The SQLite pairing state of OpenClaw 2026.8+ (<stateDir>/state/openclaw.sqlite), read-only through node:sqlite.
+// Only metadata columns are selected: token and private-key columns never reach this process.
+
+import { lstat } from "node:fs/promises";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { DeviceAuthCache, LocalIdentity, PairedDevice, PendingRequest, StateProblem } from "../types.js";
+import { deriveDeviceKey } from "./device-key.js";
+import { isPendingLive, parsePairedDevice, parsePendingRequest } from "./pairing-records.js";
+
+export const SQLITE_FILE = "state/openclaw.sqlite";
+/** PRAGMA user_version of the schema this reader was written against (OpenClaw 2026.9.6). */
+export const KNOWN_SCHEMA_VERSION = 18;
+const BUSY_TIMEOUT_MS = 2_000;
+
+type SqliteModule = typeof import("node:sqlite");
+type Database = InstanceType<SqliteModule["DatabaseSync"]>;
+type Row = Record<string, unknown>;
+
+const REQUIRED_COLUMNS: Record<string, string[]> = {
+  device_identities: ["identity_key", "device_id", "public_key_pem"],
+  device_pairing_paired: [
+    "device_id",
+    "public_key",
+    "roles_json",
+    "scopes_json",
+    "approved_scopes_json",
+    "tokens_json",
+    "created_at_ms",
+    "approved_at_ms",
+  ],
+  device_pairing_pending: ["request_id", "device_id", "public_key", "roles_json", "scopes_json", "ts"],
+  device_auth_tokens: ["device_id", "role", "scopes_json", "updated_at_ms"],
+};
+
+export interface SqliteRead {
+  identity: LocalIdentity | null;
+  deviceAuth: DeviceAuthCache | null;
+  paired: PairedDevice[];
+  pending: PendingRequest[];
+  problems: StateProblem[];
+}
+
+/** node:sqlite, where this runtime has it (Node 22.13+); undefined on older runtimes. */
+export function loadNodeSqlite(): SqliteModule | undefined {
+  try {
+    return process.getBuiltinModule("node:sqlite") as SqliteModule | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const EMPTY: Omit<SqliteRead, "problems"> = { identity: null, deviceAuth: null, paired: [], pending: [] };
+
+function jsonColumn(value: unknown): unknown {
+  if (typeof value !== "string") return value ?? undefined;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function num(value: unknown): number | undefined {
+  if (typeof value === "number") return value;
+  if (typeof value === "bigint") return Number(value);
+  return undefined;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+function openReadOnly(sqlite: SqliteModule, file: string): Database {
+  try {
+    return new sqlite.DatabaseSync(file, { readOnly: true, timeout: BUSY_TIMEOUT_MS } as never);
+  } catch (err) {
+    // A WAL database whose writer is stopped has no -shm to share; read the (checkpointed) file as immutable.
+    if (!/unable to open|CANTOPEN/i.test(String((err as Error).message))) throw err;
+    const url = pathToFileURL(file);
+    url.searchParams.set("immutable", "1");
+    return new sqlite.DatabaseSync(url as never, { readOnly: true } as never);
+  }
+}
+
+function schemaProblems(db: Database, file: string): StateProblem[] {
+  const problems: StateProblem[] = [];
+  const version = num((db.prepare("PRAGMA user_version").get() as Row | undefined)?.user_version);
+  for (const [table, columns] of Object.entries(REQUIRED_COLUMNS)) {
+    const have = new Set(
+      (db.prepare(`PRAGMA table_info(${table})`).all() as Row[]).map((r) => String(r.name)),
+    );
+    const missing = have.size === 0 ? ["(table)"] : columns.filter((c) => !have.has(c));
+    if (missing.length > 0) {
+      problems.push({
+        file: `${file} (table ${table})`,
+        problem: `${have.size === 0 ? "table is missing" : `lacks column ${missing.join(", ")}`} (schema version ${version ?? "?"}, this watchdog knows ${KNOWN_SCHEMA_VERSION})`,
+        hint: "update openclaw-scope-watchdog, or run `openclaw devices list --json` to see the pairing state",
+      });
+    }
+  }
+  return problems;
+}
+
+function readIdentity(db: Database, file: string, problems: StateProblem[]): LocalIdentity | null {
+  const row = db
+    .prepare("SELECT device_id, public_key_pem FROM device_identities WHERE identity_key = 'primary'")
+    .get() as Row | undefined;
+  if (!row) return null;
+  const pem = str(row.public_key_pem);
+  try {
+    if (!pem) throw new Error("public_key_pem is empty");
+    const key = deriveDeviceKey(pem);
+    return {
+      deviceId: key.deviceId,
+      storedDeviceId: str(row.device_id) ?? "",
+      publicKey: key.publicKey,
+      source: `${file} (device_identities, primary)`,
+    };
+  } catch (err) {
+    problems.push({ file: `${file} (device_identities)`, problem: (err as Error).message });
+    return null;
+  }
+}
+
+function readPaired(db: Database, file: string, problems: StateProblem[]): PairedDevice[] {
+  // json_remove drops each token string inside SQLite, so only token metadata is returned.
+  const rows = db
+    .prepare(
+      `SELECT device_id, public_key, display_name, platform, device_family, client_id, client_mode, role,
+              roles_json, scopes_json, approved_scopes_json, remote_ip, created_at_ms, approved_at_ms,
+              (SELECT json_group_object(t.key, json_remove(t.value, '$.token'))
+                 FROM json_each(CASE WHEN json_valid(p.tokens_json) AND json_type(p.tokens_json) = 'object'
+                                     THEN p.tokens_json ELSE '{}' END) AS t
+                WHERE t.type = 'object') AS token_meta
+         FROM device_pairing_paired AS p`,
+    )
+    .all() as Row[];
+  const out: PairedDevice[] = [];
+  for (const row of rows) {
+    const r = parsePairedDevice({
+      deviceId: row.device_id,
+      publicKey: row.public_key,
+      displayName: str(row.display_name),
+      platform: str(row.platform),
+      deviceFamily: str(row.device_family),
+      clientId: str(row.client_id),
+      clientMode: str(row.client_mode),
+      role: str(row.role),
+      roles: jsonColumn(row.roles_json),
+      scopes: jsonColumn(row.scopes_json),
+      approvedScopes: jsonColumn(row.approved_scopes_json),
+      remoteIp: str(row.remote_ip),
+      tokens: jsonColumn(row.token_meta),
+      createdAtMs: num(row.created_at_ms),
+      approvedAtMs: num(row.approved_at_ms),
+    });
+    if (r.ok) out.push(r.value);
+    else
+      problems.push({
+        file: `${file} (device_pairing_paired)`,
+        problem: `row ${String(row.device_id)}: ${r.problem}`,
+      });
+  }
+  return out;
+}
+
+function readPending(db: Database, file: string, nowMs: number, problems: StateProblem[]): PendingRequest[] {
+  const rows = db
+    .prepare(
+      `SELECT request_id, device_id, public_key, display_name, platform, device_family, client_id, client_mode,
+              role, roles_json, scopes_json, remote_ip, silent, is_repair, ts, refreshed_at_ms
+         FROM device_pairing_pending`,
+    )
+    .all() as Row[];
+  const out: PendingRequest[] = [];
+  for (const row of rows) {
+    const r = parsePendingRequest({
+      requestId: row.request_id,
+      deviceId: row.device_id,
+      publicKey: row.public_key,
+      displayName: str(row.display_name),
+      platform: str(row.platform),
+      deviceFamily: str(row.device_family),
+      clientId: str(row.client_id),
+      clientMode: str(row.client_mode),
+      role: str(row.role),
+      roles: jsonColumn(row.roles_json),
+      scopes: jsonColumn(row.scopes_json),
+      remoteIp: str(row.remote_ip),
+      silent: num(row.silent) === 1,
+      isRepair: num(row.is_repair) === 1,
+      ts: num(row.ts),
+      refreshedAtMs: num(row.refreshed_at_ms),
+    });
+    if (r.ok) {
+      if (isPendingLive(r.value, nowMs)) out.push(r.value);
+    } else {
+      problems.push({
+        file: `${file} (device_pairing_pending)`,
+        problem: `row ${String(row.request_id)}: ${r.problem}`,
+      });
+    }
+  }
+  return out;
+}
+
+function readDeviceAuth(db: Database, file: string, deviceId: string): DeviceAuthCache | null {
+  const rows = db
+    .prepare("SELECT role, scopes_json, updated_at_ms FROM device_auth_tokens WHERE device_id = ?")
+    .all(deviceId) as Row[];
+  if (rows.length === 0) return null;
+  return {
+    deviceId,
+    source: `${file} (device_auth_tokens)`,
+    tokens: rows.map((r) => {
+      const scopes = jsonColumn(r.scopes_json);
+      const updatedAtMs = num(r.updated_at_ms);
+      return {
+        role: String(r.role),
+        scopes: Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === "string") : [],
+        ...(updatedAtMs === undefined ? {} : { updatedAtMs }),
+      };
+    }),
+  };
+}
+
+/** Reads the pairing state from state/openclaw.sqlite without ever writing to it. */
+export async function readSqliteStore(
+  stateDir: string,
+  nowMs: number,
+  sqlite = loadNodeSqlite(),
+): Promise<SqliteRead> {
+  const file = path.join(stateDir, SQLITE_FILE);
+  if (!sqlite) {
+    return {
+      ...EMPTY,
+      problems: [
+        {
+          file,
+          problem: `cannot be read by this Node.js ${process.version}: OpenClaw 2026.8+ keeps pairing state in SQLite, and node:sqlite needs Node.js 22.13 or later`,
+          hint: "run the watchdog with the Node.js that runs OpenClaw (22.13+), or look at the pairing state with the command below",
+          command: "openclaw devices list --json",
+        },
+      ],
+    };
+  }
+  try {
+    const st = await lstat(file);
+    if (st.isSymbolicLink())
+      return {
+        ...EMPTY,
+        problems: [{ file, problem: "is a symbolic link; OpenClaw writes a regular file here" }],
+      };
+    if (!st.isFile()) return { ...EMPTY, problems: [{ file, problem: "is not a regular file" }] };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+      return {
+        ...EMPTY,
+        problems: [
+          {
+            file,
+            problem: "does not exist: the gateway has not created its state database yet",
+            severity: "info",
+          },
+        ],
+      };
+    }
+    return {
+      ...EMPTY,
+      problems: [{ file, problem: `cannot be read (${(err as NodeJS.ErrnoException).code})` }],
+    };
+  }
+  let db: Database | undefined;
+  try {
+    db = openReadOnly(sqlite, file);
+    const problems = schemaProblems(db, file);
+    if (problems.length > 0) return { ...EMPTY, problems };
+    const identity = readIdentity(db, file, problems);
+    const paired = readPaired(db, file, problems);
+    const pending = readPending(db, file, nowMs, problems);
+    const deviceAuth = identity ? readDeviceAuth(db, file, identity.deviceId) : null;
+    return { identity, deviceAuth, paired, pending, problems };
+  } catch (err) {
+    const message = String((err as Error).message);
+    const hint = /not a database|malformed/i.test(message)
+      ? "the database is damaged; stop the gateway and run `openclaw doctor`"
+      : /permission|readonly|EACCES/i.test(message)
+        ? "run the watchdog as the same user as the OpenClaw gateway"
+        : "retry; the gateway may be migrating its database";
+    return { ...EMPTY, problems: [{ file, problem: `cannot be opened read-only (${message})`, hint }] };
+  } finally {
+    db?.close();
+  }
+}

@@ -1,0 +1,144 @@
+// Domain types shared by sources (what was read), detect (what is wrong) and the CLI (what is shown).
+
+export type Severity = "info" | "warning" | "critical";
+
+/** Stable finding codes (DESIGN §2): add new ones, never rename. */
+export type FindingCode =
+  | "scope-upgrade-pending"
+  | "baseline-missing-scope"
+  | "scope-regression"
+  | "token-scope-drift"
+  | "device-not-paired"
+  | "device-identity-changed"
+  | "pairing-required-close"
+  | "device-token-mismatch"
+  | "gateway-auth-failure"
+  | "legacy-device-auth-present"
+  | "gateway-unreachable"
+  | "state-unreadable"
+  | "pairing-request-other-device"
+  | "openclaw-version-unknown";
+
+export interface Fix {
+  /** One command the user can paste. */
+  command: string;
+  /** What the command does and why it is safe. */
+  explanation: string;
+  /** The lasting fix where one exists (e.g. upgrading OpenClaw). */
+  durable?: string;
+}
+
+export interface Finding {
+  code: FindingCode;
+  severity: Severity;
+  /** What is wrong, in one sentence. */
+  message: string;
+  /** Why it matters: what fails while it stays like this. */
+  impact?: string;
+  deviceId?: string;
+  requestId?: string;
+  scopes?: string[];
+  /** The file (or table) a state problem is about. */
+  file?: string;
+  fix?: Fix;
+}
+
+export type PairingStore = "files" | "sqlite" | "unknown";
+
+/** The local device identity every OpenClaw process on this state dir signs with (never the private key). */
+export interface LocalIdentity {
+  /** sha256 of the raw Ed25519 public key, derived by us. */
+  deviceId: string;
+  /** The id as stored; OpenClaw rewrites the file when it differs from the derived one. */
+  storedDeviceId: string;
+  /** base64url of the raw 32-byte public key, as the gateway stores it in pairing records. */
+  publicKey: string;
+  source: string;
+}
+
+/** A device token's metadata; the token string itself is never read into these. */
+export interface TokenSummary {
+  role: string;
+  scopes: string[];
+  createdAtMs?: number;
+  updatedAtMs?: number;
+  rotatedAtMs?: number;
+  revokedAtMs?: number;
+  lastUsedAtMs?: number;
+}
+
+/** The client-side device-token cache (identity/device-auth.json, or device_auth_tokens on 2026.8+). */
+export interface DeviceAuthCache {
+  deviceId: string;
+  tokens: TokenSummary[];
+  source: string;
+}
+
+export interface PairedDevice {
+  deviceId: string;
+  publicKey: string;
+  displayName?: string;
+  platform?: string;
+  deviceFamily?: string;
+  clientId?: string;
+  clientMode?: string;
+  role?: string;
+  roles: string[];
+  scopes: string[];
+  approvedScopes?: string[];
+  remoteIp?: string;
+  tokens: TokenSummary[];
+  createdAtMs?: number;
+  approvedAtMs?: number;
+}
+
+export interface PendingRequest {
+  requestId: string;
+  deviceId: string;
+  publicKey: string;
+  displayName?: string;
+  platform?: string;
+  deviceFamily?: string;
+  clientId?: string;
+  clientMode?: string;
+  role?: string;
+  roles: string[];
+  scopes: string[];
+  remoteIp?: string;
+  silent: boolean;
+  isRepair: boolean;
+  ts: number;
+  refreshedAtMs?: number;
+}
+
+export interface StateProblem {
+  file: string;
+  problem: string;
+  /** What the user can do about it. */
+  hint?: string;
+  /** A command that shows or repairs it, when there is one. */
+  command?: string;
+  /** How much it hides: "info" when the file is legitimately absent early in OpenClaw's life. */
+  severity?: Severity;
+}
+
+/** Everything read from OpenClaw's pairing state at one moment. */
+export interface PairingSnapshot {
+  store: PairingStore;
+  identity: LocalIdentity | null;
+  deviceAuth: DeviceAuthCache | null;
+  paired: PairedDevice[];
+  /** Pending requests still inside OpenClaw's 5-minute TTL. */
+  pending: PendingRequest[];
+  /** identity/device-auth.json exists (fatal on 2026.8+ until `openclaw doctor --fix`). */
+  legacyDeviceAuthFile: boolean;
+  problems: StateProblem[];
+}
+
+/** The last healthy state the daemon saw for the local device (never tokens). */
+export interface LastGoodState {
+  deviceId: string;
+  publicKey: string;
+  approvedScopes: string[];
+  recordedAtMs: number;
+}
