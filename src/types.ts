@@ -142,3 +142,48 @@ export interface LastGoodState {
   approvedScopes: string[];
   recordedAtMs: number;
 }
+
+/** What a live source saw happen: a gateway log line or an event/close on the watchdog's own connection. */
+export type ObservationKind =
+  /** `security audit: device access upgrade requested reason=…` (log) or `device.pair.requested` (connection). */
+  | "upgrade-requested"
+  /** A connect refused with 1008 `pairing required…` (log `closed before connect … code=1008`, or our own socket). */
+  | "pairing-required-close"
+  /** `gateway connect failed: … pairing required` / `scope upgrade pending approval` in a calling process's log. */
+  | "gateway-connect-failed"
+  /** `device pairing approved|auto-approved …` (log) or `device.pair.resolved` (connection). */
+  | "pairing-resolved"
+  /** `device pairing removed device=…` (log) or close 4001 `device removed` on our socket. */
+  | "device-removed"
+  /** `unauthorized: device token mismatch|rejected …`. */
+  | "device-token-mismatch"
+  /** `unauthorized: gateway token|password …`, close 4001 `gateway auth changed`, other auth refusals. */
+  | "gateway-auth-failure"
+  /** Our connection completed the handshake (hello-ok). */
+  | "connection-open"
+  /** Our connection closed (any code): 1012 service restart, 4000 tick timeout, 1006 abnormal, … */
+  | "connection-closed"
+  /** Our connection could not reach the gateway at all (ECONNREFUSED, timeout). */
+  | "gateway-unreachable";
+
+export interface Observation {
+  kind: ObservationKind;
+  source: "log" | "connection";
+  /** When it happened: the log line's time, or when the frame/close arrived. */
+  atMs: number;
+  deviceId?: string;
+  requestId?: string;
+  /** OpenClaw's pairing reason (scope-upgrade, role-upgrade, not-paired, metadata-upgrade) or auth reason. */
+  reason?: string;
+  /** Requested scopes (scopesTo / requestedScopes). */
+  scopes?: string[];
+  /** The baseline at the time (scopesFrom / approvedScopes). */
+  scopesFrom?: string[];
+  clientId?: string;
+  /** WebSocket close code, where there is one. */
+  code?: number;
+  /** The close reason string exactly as sent (e.g. "pairing required: device is asking for more scopes…"). */
+  closeReason?: string;
+  /** The original text, truncated to 500 characters and with secrets removed. */
+  text: string;
+}

@@ -1,6 +1,7 @@
 // The SQLite pairing state of OpenClaw 2026.8+ (<stateDir>/state/openclaw.sqlite), read-only through node:sqlite.
 // Only metadata columns are selected: token and private-key columns never reach this process.
 
+import { existsSync } from "node:fs";
 import { lstat } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -71,16 +72,17 @@ function str(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
+/**
+ * Opens the database read-only. With no -wal beside it no writer is active, and a plain read-only open of a
+ * WAL database would create -wal and -shm files; the immutable form reads the file and creates nothing.
+ */
 function openReadOnly(sqlite: SqliteModule, file: string): Database {
-  try {
-    return new sqlite.DatabaseSync(file, { readOnly: true, timeout: BUSY_TIMEOUT_MS } as never);
-  } catch (err) {
-    // A WAL database whose writer is stopped has no -shm to share; read the (checkpointed) file as immutable.
-    if (!/unable to open|CANTOPEN/i.test(String((err as Error).message))) throw err;
+  if (!existsSync(`${file}-wal`)) {
     const url = pathToFileURL(file);
     url.searchParams.set("immutable", "1");
-    return new sqlite.DatabaseSync(url as never, { readOnly: true } as never);
+    return new sqlite.DatabaseSync(url, { readOnly: true });
   }
+  return new sqlite.DatabaseSync(file, { readOnly: true, timeout: BUSY_TIMEOUT_MS } as { readOnly: boolean });
 }
 
 function schemaProblems(db: Database, file: string): StateProblem[] {
