@@ -24,6 +24,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--config <file>", "the watchdog's config file")
     .action(async (opts) => setExit(await (await import("./check.js")).runCheck(opts, io)));
 
+  program
+    .command("run")
+    .description("Run the watchdog in the foreground (what the systemd unit runs).")
+    .option("--config <file>", "the watchdog's config file")
+    .action(async (opts) => setExit(await (await import("./run.js")).runDaemon(opts, io)));
+
   const config = program.command("config").description("Validate the config file or print its JSON Schema.");
   config
     .command("validate [file]")

@@ -1,5 +1,6 @@
 // The watchdog's configuration: one zod schema with defaults; the JSON Schema for editors is generated from it.
 
+import cron from "node-cron";
 import { z } from "zod";
 import { DURATION_RE, parseDuration } from "./duration.js";
 
@@ -53,12 +54,60 @@ export const configSchema = z
       .describe(
         "Scopes the local device's approved baseline must satisfy. null: by OpenClaw version (operator.admin before 2026.4.25, else operator.approvals, operator.read, operator.write).",
       ),
+    dataDir: nullablePath(
+      "Where the watchdog keeps its own state (last good pairing, log offsets, its device identity). null: $XDG_STATE_HOME/openclaw-scope-watchdog (~/.local/state/openclaw-scope-watchdog).",
+    ),
+    reconcile: z
+      .object({
+        schedule: z
+          .string()
+          .refine((expr) => cron.validate(expr), 'a cron expression such as "*/5 * * * *"')
+          .default("*/5 * * * *")
+          .describe(
+            "When to re-read everything as a safety net behind the file, log and connection events (cron syntax, optional seconds field).",
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe("The periodic full reconcile."),
+    watch: z
+      .object({
+        debounce: duration("How long to gather file events before re-reading the pairing state.").prefault(
+          "75ms",
+        ),
+        polling: z
+          .enum(["auto", "always", "never"])
+          .default("auto")
+          .describe(
+            "Poll files instead of inotify. auto: poll on WSL paths under /mnt/, which get no change events (microsoft/WSL#4739).",
+          ),
+        pollInterval: duration("How often to poll when polling.").prefault("1s"),
+      })
+      .strict()
+      .prefault({})
+      .describe("Watching OpenClaw's state files."),
+    detect: z
+      .object({
+        closeWindow: duration(
+          "How long a refused connection seen in the log or on the watchdog's own connection counts as an open problem.",
+        ).prefault("10m"),
+        logReplayWindow: duration(
+          "Log lines older than this, read while catching up after a restart, are recorded but not raised as new incidents.",
+        ).prefault("2m"),
+      })
+      .strict()
+      .prefault({})
+      .describe("Detection windows."),
     log: z
       .object({
         level: z
           .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
           .default("info")
           .describe("Daemon log level (pino)."),
+        format: z
+          .enum(["auto", "json", "pretty"])
+          .default("auto")
+          .describe("auto: readable lines on a terminal, JSON lines otherwise (journald)."),
       })
       .strict()
       .prefault({})

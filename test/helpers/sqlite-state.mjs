@@ -36,7 +36,9 @@ for (const [table, columns] of Object.entries(TABLES)) {
 db.exec(`PRAGMA user_version = ${spec.userVersion ?? 18};`);
 const insert = (table, row) => {
   const keys = Object.keys(row);
-  db.prepare(`INSERT INTO ${table} (${keys.join(", ")}) VALUES (${keys.map(() => "?").join(", ")})`).run(...keys.map((k) => row[k]));
+  db.prepare(`INSERT INTO ${table} (${keys.join(", ")}) VALUES (${keys.map(() => "?").join(", ")})`).run(
+    ...keys.map((k) => row[k]),
+  );
 };
 if (spec.identity) {
   const now = Date.now();
@@ -83,6 +85,12 @@ for (const r of spec.pending ?? []) {
   });
 }
 for (const t of spec.authTokens ?? []) {
-  insert("device_auth_tokens", { device_id: t.deviceId, role: t.role, token: t.token, scopes_json: JSON.stringify(t.scopes), updated_at_ms: Date.now() });
+  insert("device_auth_tokens", {
+    device_id: t.deviceId,
+    role: t.role,
+    token: t.token,
+    scopes_json: JSON.stringify(t.scopes),
+    updated_at_ms: Date.now(),
+  });
 }
 db.close();

@@ -1,0 +1,116 @@
+// The watchdog's own memory between runs, in its data folder: the last healthy pairing per OpenClaw state
+// directory (never tokens) and where the log tail stopped. Unreadable files are set aside, not fatal.
+
+import { readFile, rename } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { z } from "zod";
+import { APP_NAME } from "../config/load.js";
+import type { Logger } from "../log.js";
+import type { LastGoodState } from "../types.js";
+import { writeFileAtomic } from "./atomic-file.js";
+
+/** $XDG_STATE_HOME/openclaw-scope-watchdog, or ~/.local/state/openclaw-scope-watchdog, unless configured. */
+export function resolveDataDir(
+  configured: string | null,
+  env: NodeJS.ProcessEnv,
+  home = os.homedir(),
+): string {
+  if (configured) return path.resolve(configured.replace(/^~(?=$|\/)/, home));
+  const base = env.XDG_STATE_HOME?.trim() || path.join(home, ".local", "state");
+  return path.join(base, APP_NAME);
+}
+
+const lastGoodSchema = z.object({
+  deviceId: z.string(),
+  publicKey: z.string(),
+  approvedScopes: z.array(z.string()),
+  recordedAtMs: z.number(),
+});
+const lastGoodFile = z.object({ version: z.literal(1), byStateDir: z.record(z.string(), lastGoodSchema) });
+
+export const logOffsetSchema = z.object({
+  file: z.string(),
+  dev: z.number(),
+  ino: z.number(),
+  offset: z.number(),
+  atMs: z.number(),
+});
+export type LogOffset = z.infer<typeof logOffsetSchema>;
+const logOffsetFile = z.object({ version: z.literal(1), byStateDir: z.record(z.string(), logOffsetSchema) });
+
+/** Reads a JSON file through a schema; a missing file is `fallback`, a bad one is moved aside and reported. */
+async function readJson<T>(file: string, schema: z.ZodType<T>, fallback: T, logger: Logger): Promise<T> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return fallback;
+    logger.warn({ file, err: String(err) }, "cannot read the watchdog's own state file; starting without it");
+    return fallback;
+  }
+  const parsed = (() => {
+    try {
+      return schema.safeParse(JSON.parse(text));
+    } catch {
+      return null;
+    }
+  })();
+  if (parsed?.success) return parsed.data;
+  const aside = `${file}.corrupt-${Date.now()}`;
+  await rename(file, aside).catch(() => undefined);
+  logger.warn(
+    { file, movedTo: aside },
+    "the watchdog's own state file was unreadable; moved it aside and started fresh",
+  );
+  return fallback;
+}
+
+export interface StateStore {
+  readonly dir: string;
+  loadLastGood(stateDir: string): Promise<LastGoodState | null>;
+  saveLastGood(stateDir: string, state: LastGoodState): Promise<void>;
+  loadLogOffset(stateDir: string): Promise<LogOffset | null>;
+  saveLogOffset(stateDir: string, offset: LogOffset): Promise<void>;
+}
+
+export function createStateStore(dir: string, logger: Logger): StateStore {
+  const lastGoodPath = path.join(dir, "last-good.json");
+  const offsetsPath = path.join(dir, "log-offsets.json");
+  // Writes are serialised so two quick saves cannot interleave their read-modify-write.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  const emptyLastGood = (): z.infer<typeof lastGoodFile> => ({ version: 1, byStateDir: {} });
+  const emptyOffsets = (): z.infer<typeof logOffsetFile> => ({ version: 1, byStateDir: {} });
+  return {
+    dir,
+    async loadLastGood(stateDir) {
+      return (
+        (await readJson(lastGoodPath, lastGoodFile, emptyLastGood(), logger)).byStateDir[stateDir] ?? null
+      );
+    },
+    saveLastGood(stateDir, state) {
+      return serial(async () => {
+        const all = await readJson(lastGoodPath, lastGoodFile, emptyLastGood(), logger);
+        all.byStateDir[stateDir] = lastGoodSchema.parse(state);
+        await writeFileAtomic(lastGoodPath, `${JSON.stringify(all, null, 2)}\n`);
+      });
+    },
+    async loadLogOffset(stateDir) {
+      return (
+        (await readJson(offsetsPath, logOffsetFile, emptyOffsets(), logger)).byStateDir[stateDir] ?? null
+      );
+    },
+    saveLogOffset(stateDir, offset) {
+      return serial(async () => {
+        const all = await readJson(offsetsPath, logOffsetFile, emptyOffsets(), logger);
+        all.byStateDir[stateDir] = offset;
+        await writeFileAtomic(offsetsPath, `${JSON.stringify(all, null, 2)}\n`);
+      });
+    },
+  };
+}

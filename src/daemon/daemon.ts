@@ -1,0 +1,559 @@
+// The long-running watchdog: wires the sources to detection, keeps incidents and the last good state, and
+// owns every watcher, socket and schedule it starts. Event-driven, with a periodic reconcile behind it.
+
+import { createHash } from "node:crypto";
+import path from "node:path";
+import type { LogOffset, StateStore } from "../actions/state-store.js";
+import type { LoadedConfig } from "../config/load.js";
+import type { OpenClawLocation } from "../config/openclaw-paths.js";
+import { isHealthy, localPaired } from "../detect/findings.js";
+import { detectObservationFindings, type ObservationContext } from "../detect/observations.js";
+import type { Logger } from "../log.js";
+import {
+  emptyIncidents,
+  type IncidentEvent,
+  type IncidentState,
+  updateIncidents,
+} from "../policy/incidents.js";
+import type { OpenClawInstall } from "../sources/openclaw-version.js";
+import { isWsl, shouldPoll } from "../sources/platform.js";
+import type { StateWatcher, StateWatcherOptions } from "../sources/state-watcher.js";
+import type { Finding, LastGoodState, Observation } from "../types.js";
+import { type Inspection, inspectOpenClaw, locate, NoOpenClawStateError, stateDirExists } from "./inspect.js";
+
+export interface Stoppable {
+  stop(): Promise<void>;
+  /** Resolves once the component is active (watchers report events from then on). */
+  ready?: Promise<void>;
+}
+
+/** What the daemon needs from a log follower (src/sources/log-tail.ts). */
+export interface LogTailOptions {
+  file: string | null;
+  stateDir: string;
+  configuredLogFile: string | null;
+  openclawLoggingFile: string | null;
+  profile: string | null;
+  usePolling: boolean;
+  replayWindowMs: number;
+  secrets: () => readonly string[];
+  offsets: { load(): Promise<LogOffset | null>; save(o: LogOffset): Promise<void> };
+  onObservation: (o: Observation, meta: { stale: boolean }) => void;
+}
+export interface LogTailLike extends Stoppable {
+  stats(): Record<string, unknown>;
+}
+
+/** What the daemon needs from its own gateway connection (src/sources/gateway-connection.ts). */
+export interface ConnectionLike extends Stoppable {
+  state(): string;
+  resume(): void;
+  deviceId(): string | null;
+}
+export interface ConnectionOptions {
+  inspection: Inspection;
+  dataDir: string;
+  onObservation: (o: Observation) => void;
+}
+
+export interface Schedule {
+  stop(): Promise<void>;
+}
+
+export interface DaemonDeps {
+  env: NodeJS.ProcessEnv;
+  now: () => number;
+  logger: Logger;
+  stateStore: StateStore;
+  /** Re-reads the config file (SIGHUP); throws ConfigError when it is bad. */
+  loadConfig: () => Promise<LoadedConfig>;
+  findInstall: (configuredBin: string | null) => Promise<OpenClawInstall>;
+  createStateWatcher: (opts: StateWatcherOptions) => StateWatcher;
+  /** Watches `parent` until `child` appears in it. */
+  watchForPath: (parent: string, child: string, onAppear: () => void) => Stoppable;
+  schedule: (cronExpression: string, run: () => Promise<void>) => Schedule;
+  createLogTail?: (opts: LogTailOptions) => LogTailLike;
+  createConnection?: (opts: ConnectionOptions) => ConnectionLike | null;
+  /** Every evaluation's outcome, for the actions that follow detection (notify, heal) and for tests. */
+  onEvaluated?: (e: Evaluation) => void | Promise<void>;
+}
+
+export interface Evaluation {
+  trigger: string;
+  /** When the event that caused this evaluation happened (file event, log line), for latency. */
+  triggeredAtMs: number;
+  atMs: number;
+  inspection: Inspection | null;
+  findings: Finding[];
+  events: IncidentEvent[];
+  stateChanged: boolean;
+}
+
+export interface DaemonStatus {
+  startedAtMs: number;
+  mode: "starting" | "waiting" | "watching" | "stopped";
+  waitingFor: string | null;
+  openclaw: { version: string | null; stateDir: string | null; store: string | null };
+  lastEvaluation: { atMs: number; trigger: string; durationMs: number } | null;
+  lastReconcileAtMs: number | null;
+  stateChangedAtMs: number | null;
+  incidents: IncidentState["open"];
+  recentObservations: Observation[];
+  sources: Record<string, { healthy: boolean; detail: string }>;
+}
+
+const MAX_OBSERVATIONS = 200;
+const UNREACHABLE_AFTER_MS = 120_000;
+
+/** A digest of the pairing state that ignores what OpenClaw rewrites on every token use (lastUsedAtMs). */
+export function stateDigest(i: Inspection): string {
+  const s = i.snapshot;
+  const stable = {
+    store: s.store,
+    identity: s.identity && {
+      id: s.identity.deviceId,
+      key: s.identity.publicKey,
+      stored: s.identity.storedDeviceId,
+    },
+    deviceAuth: s.deviceAuth && {
+      id: s.deviceAuth.deviceId,
+      tokens: s.deviceAuth.tokens.map((t) => [t.role, t.scopes]),
+    },
+    paired: s.paired.map((d) => ({
+      ...d,
+      tokens: d.tokens.map((t) => ({ ...t, lastUsedAtMs: undefined, updatedAtMs: undefined })),
+    })),
+    pending: s.pending,
+    legacy: s.legacyDeviceAuthFile,
+    problems: s.problems,
+    version: i.install.version,
+    autoApprove: i.gateway.autoApproveLocal,
+  };
+  return createHash("sha256").update(JSON.stringify(stable)).digest("hex");
+}
+
+export class Daemon {
+  private config: LoadedConfig;
+  private readonly deps: DaemonDeps;
+  private readonly log: Logger;
+  private readonly startedAtMs: number;
+  private mode: DaemonStatus["mode"] = "starting";
+  private waitingFor: string | null = null;
+  private location: OpenClawLocation | null = null;
+  private install: OpenClawInstall | null = null;
+  private components: Stoppable[] = [];
+  private schedule: Schedule | null = null;
+  private connection: ConnectionLike | null = null;
+  private logTail: LogTailLike | null = null;
+  private incidents: IncidentState = emptyIncidents();
+  private observations: Observation[] = [];
+  private lastGood: LastGoodState | null = null;
+  private lastDigest: string | null = null;
+  private stateChangedAtMs: number | null = null;
+  private healthySinceMs: number | null = null;
+  private lastInspection: Inspection | null = null;
+  private lastEvaluation: DaemonStatus["lastEvaluation"] = null;
+  private lastReconcileAtMs: number | null = null;
+  private sourceHealth: DaemonStatus["sources"] = {};
+  private running: Promise<void> | null = null;
+  private rerun: { trigger: string; atMs: number } | null = null;
+  private stopping: Promise<void> | null = null;
+  private generation = 0;
+
+  constructor(config: LoadedConfig, deps: DaemonDeps) {
+    this.config = config;
+    this.deps = deps;
+    this.log = deps.logger;
+    this.startedAtMs = deps.now();
+  }
+
+  get stopped(): boolean {
+    return this.stopping !== null;
+  }
+
+  async start(): Promise<void> {
+    this.log.info(
+      { config: this.config.file ?? "(defaults)", dataDir: this.deps.stateStore.dir },
+      "openclaw-scope-watchdog starting",
+    );
+    await this.attach();
+    this.startSchedule();
+  }
+
+  /** Reloads the config (SIGHUP): a bad file is reported and the running config kept. */
+  async reload(): Promise<boolean> {
+    if (this.stopped) return false;
+    let next: LoadedConfig;
+    try {
+      next = await this.deps.loadConfig();
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, "new configuration rejected; keeping the running one");
+      return false;
+    }
+    this.config = next;
+    await this.detach();
+    await this.schedule?.stop();
+    this.schedule = null;
+    this.install = null;
+    this.log.info({ config: next.file ?? "(defaults)" }, "configuration reloaded");
+    await this.attach();
+    this.startSchedule();
+    return true;
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.generation++;
+      await this.schedule?.stop();
+      this.schedule = null;
+      await this.detach();
+      await this.running?.catch(() => undefined);
+      this.mode = "stopped";
+      this.log.info("openclaw-scope-watchdog stopped");
+    })();
+    return this.stopping;
+  }
+
+  status(): DaemonStatus {
+    const i = this.lastInspection;
+    return {
+      startedAtMs: this.startedAtMs,
+      mode: this.mode,
+      waitingFor: this.waitingFor,
+      openclaw: {
+        version: i?.install.version ?? null,
+        stateDir: this.location?.stateDir ?? null,
+        store: i?.store ?? null,
+      },
+      lastEvaluation: this.lastEvaluation,
+      lastReconcileAtMs: this.lastReconcileAtMs,
+      stateChangedAtMs: this.stateChangedAtMs,
+      incidents: this.incidents.open,
+      recentObservations: this.observations.slice(-20),
+      sources: {
+        ...this.sourceHealth,
+        ...(this.logTail ? { log: { healthy: true, detail: JSON.stringify(this.logTail.stats()) } } : {}),
+        ...(this.connection
+          ? { connection: { healthy: this.connection.state() === "open", detail: this.connection.state() } }
+          : {}),
+      },
+    };
+  }
+
+  /** Finds OpenClaw and starts watching it, or waits for it to appear. */
+  private async attach(): Promise<void> {
+    const gen = ++this.generation;
+    const cfg = this.config.config;
+    const location = locate({ config: cfg, env: this.deps.env });
+    this.location = location;
+    if (!(await stateDirExists(location))) {
+      await this.waitFor(location, gen);
+      return;
+    }
+    if (gen !== this.generation) return;
+    this.mode = "watching";
+    this.waitingFor = null;
+    this.lastGood = await this.deps.stateStore.loadLastGood(location.stateDir);
+    const wsl = isWsl(this.deps.env);
+    const polling = shouldPoll(location.stateDir, cfg.watch.polling, wsl);
+    const watcher = this.deps.createStateWatcher({
+      stateDir: location.stateDir,
+      configPath: location.configPath,
+      debounceMs: cfg.watch.debounce,
+      usePolling: polling,
+      pollIntervalMs: cfg.watch.pollInterval,
+      logger: this.log.child({ component: "files" }),
+      onChange: (files) =>
+        this.trigger(`files:${files.map((f) => path.relative(location.stateDir, f)).join(",")}`),
+    });
+    this.components.push(watcher);
+    // watch first, then read: a change made while the first read runs triggers another one
+    await watcher.ready;
+    if (gen !== this.generation) return;
+    this.sourceHealth.files = {
+      healthy: true,
+      detail: `watching ${location.stateDir}${polling ? " (polling)" : ""}`,
+    };
+    const first = await this.evaluate("start", this.deps.now());
+    if (gen !== this.generation || !first) return;
+    this.startLogTail(first, wsl);
+    this.startConnection(first);
+    this.log.info(
+      { stateDir: location.stateDir, version: first.install.version, store: first.store },
+      "watching OpenClaw",
+    );
+  }
+
+  private async waitFor(location: OpenClawLocation, gen: number): Promise<void> {
+    this.mode = "waiting";
+    this.waitingFor = `OpenClaw's state directory ${location.stateDir}`;
+    this.log.warn(
+      { lookedAt: location.searched, from: location.stateDirSource },
+      `waiting for OpenClaw: no state directory at ${location.searched.join(" or ")}; install OpenClaw and start its gateway (openclaw gateway run), and the watchdog picks it up`,
+    );
+    const watcher = this.deps.watchForPath(
+      path.dirname(location.stateDir),
+      path.basename(location.stateDir),
+      () => {
+        if (gen !== this.generation || this.stopped) return;
+        this.log.info({ stateDir: location.stateDir }, "OpenClaw's state directory appeared");
+        void this.detach()
+          .then(() => this.attach())
+          .catch((err: unknown) => this.log.error({ err: String(err) }, "cannot start watching OpenClaw"));
+      },
+    );
+    this.components.push(watcher);
+    await watcher.ready;
+  }
+
+  private startLogTail(first: Inspection, wsl: boolean): void {
+    const create = this.deps.createLogTail;
+    const location = this.location;
+    if (!create || !location) return;
+    const cfg = this.config.config;
+    const store = this.deps.stateStore;
+    const file = cfg.openclaw.logFile ?? first.gateway.logFile;
+    this.logTail = create({
+      file,
+      stateDir: location.stateDir,
+      configuredLogFile: cfg.openclaw.logFile,
+      openclawLoggingFile: first.gateway.logFile,
+      profile: location.profile,
+      usePolling: file ? shouldPoll(file, cfg.watch.polling, wsl) : false,
+      replayWindowMs: cfg.detect.logReplayWindow,
+      secrets: () => this.secrets(),
+      offsets: {
+        load: () => store.loadLogOffset(location.stateDir),
+        save: (o) => store.saveLogOffset(location.stateDir, o),
+      },
+      onObservation: (o, meta) => this.observe(o, meta.stale),
+    });
+    this.components.push(this.logTail);
+  }
+
+  private startConnection(first: Inspection): void {
+    const create = this.deps.createConnection;
+    if (!create) return;
+    this.connection = create({
+      inspection: first,
+      dataDir: this.deps.stateStore.dir,
+      onObservation: (o) => this.observe(o, false),
+    });
+    if (this.connection) this.components.push(this.connection);
+  }
+
+  private async detach(): Promise<void> {
+    const parts = this.components;
+    this.components = [];
+    this.logTail = null;
+    this.connection = null;
+    await Promise.all(
+      parts.map((c) =>
+        c
+          .stop()
+          .catch((err: unknown) => this.log.warn({ err: String(err) }, "a component failed to stop cleanly")),
+      ),
+    );
+  }
+
+  private startSchedule(): void {
+    if (this.stopped) return;
+    const expr = this.config.config.reconcile.schedule;
+    this.schedule = this.deps.schedule(expr, async () => {
+      this.lastReconcileAtMs = this.deps.now();
+      if (this.mode === "waiting") {
+        const location = locate({ config: this.config.config, env: this.deps.env });
+        if (await stateDirExists(location)) {
+          await this.detach();
+          await this.attach();
+        }
+        return;
+      }
+      this.install = null; // re-learn the version: OpenClaw may have been upgraded
+      this.trigger("reconcile");
+    });
+  }
+
+  /** The secrets the daemon knows, scrubbed from every log line. */
+  secrets(): string[] {
+    const s = this.lastInspection?.gateway.secret?.reveal();
+    return s ? [s] : [];
+  }
+
+  private observe(o: Observation, stale: boolean): void {
+    if (this.stopped) return;
+    this.observations.push(o);
+    if (this.observations.length > MAX_OBSERVATIONS)
+      this.observations.splice(0, this.observations.length - MAX_OBSERVATIONS);
+    this.log.debug(
+      { kind: o.kind, source: o.source, deviceId: o.deviceId, requestId: o.requestId, stale },
+      "observation",
+    );
+    if (o.kind === "pairing-resolved" || o.kind === "device-removed") this.connection?.resume();
+    if (!stale) this.trigger(`${o.source}:${o.kind}`, o.atMs);
+  }
+
+  /** Runs an evaluation now, or right after the one in flight (never two at once). */
+  trigger(reason: string, atMs = this.deps.now()): void {
+    if (this.stopped || this.mode !== "watching") return;
+    if (this.running) {
+      this.rerun = this.rerun
+        ? { trigger: `${this.rerun.trigger}+${reason}`, atMs: Math.min(this.rerun.atMs, atMs) }
+        : { trigger: reason, atMs };
+      return;
+    }
+    void this.evaluate(reason, atMs);
+  }
+
+  private async evaluate(trigger: string, triggeredAtMs: number): Promise<Inspection | null> {
+    let result: Inspection | null = null;
+    const run = (async () => {
+      result = await this.evaluateOnce(trigger, triggeredAtMs);
+    })();
+    this.running = run;
+    try {
+      await run;
+    } finally {
+      this.running = null;
+    }
+    const again = this.rerun;
+    this.rerun = null;
+    if (again && !this.stopped) void this.evaluate(again.trigger, again.atMs);
+    return result;
+  }
+
+  private async evaluateOnce(trigger: string, triggeredAtMs: number): Promise<Inspection | null> {
+    const started = this.deps.now();
+    const cfg = this.config.config;
+    let inspection: Inspection;
+    try {
+      this.install ??= await this.deps.findInstall(cfg.openclaw.bin);
+      inspection = await inspectOpenClaw({
+        config: cfg,
+        env: this.deps.env,
+        nowMs: started,
+        lastGood: this.lastGood,
+        install: this.install,
+      });
+    } catch (err) {
+      if (err instanceof NoOpenClawStateError && !this.stopped) {
+        this.log.warn({ stateDir: err.location.stateDir }, "OpenClaw's state directory disappeared");
+        await this.detach();
+        await this.waitFor(err.location, ++this.generation);
+        return null;
+      }
+      this.log.error({ err: String(err), trigger }, "evaluation failed; keeping the last good view");
+      return null;
+    }
+    if (this.stopped) return null;
+    this.lastInspection = inspection;
+    const digest = stateDigest(inspection);
+    const stateChanged = digest !== this.lastDigest;
+    if (stateChanged) this.stateChangedAtMs = started;
+    this.lastDigest = digest;
+
+    const localHealthy = isHealthy(inspection.findings) && localPaired(inspection.snapshot) !== undefined;
+    if (localHealthy) this.healthySinceMs ??= started;
+    else this.healthySinceMs = null;
+
+    const ctx: ObservationContext = {
+      nowMs: started,
+      windowMs: cfg.detect.closeWindow,
+      localDeviceId: inspection.snapshot.identity?.deviceId ?? null,
+      watchdogDeviceId: this.connection?.deviceId() ?? null,
+      healthySinceMs: this.healthySinceMs,
+      version: inspection.version,
+      unreachableAfterMs: UNREACHABLE_AFTER_MS,
+    };
+    const findings = [...inspection.findings, ...detectObservationFindings(this.observations, ctx)];
+    const { state, events } = updateIncidents(this.incidents, findings, started);
+    this.incidents = state;
+    for (const e of events) this.logIncident(e);
+    if (stateChanged && events.length === 0 && trigger.startsWith("files")) {
+      this.log.debug({ trigger }, "pairing state changed without changing any finding");
+    }
+    await this.rememberIfHealthy(inspection, localHealthy, started);
+    const durationMs = this.deps.now() - started;
+    this.lastEvaluation = { atMs: started, trigger, durationMs };
+    const evaluation: Evaluation = {
+      trigger,
+      triggeredAtMs,
+      atMs: this.deps.now(),
+      inspection,
+      findings,
+      events,
+      stateChanged,
+    };
+    try {
+      await this.deps.onEvaluated?.(evaluation);
+    } catch (err) {
+      this.log.error({ err: String(err) }, "a follow-up action failed");
+    }
+    return inspection;
+  }
+
+  private logIncident(e: IncidentEvent): void {
+    const f = e.incident.finding;
+    const fields = {
+      code: f.code,
+      severity: f.severity,
+      deviceId: f.deviceId,
+      requestId: f.requestId,
+      scopes: f.scopes,
+      fix: f.fix?.command,
+    };
+    switch (e.type) {
+      case "opened":
+        this.log[f.severity === "info" ? "info" : f.severity === "warning" ? "warn" : "error"](
+          fields,
+          f.message,
+        );
+        return;
+      case "escalated":
+        this.log.error({ ...fields, from: e.from }, `escalated: ${f.message}`);
+        return;
+      case "eased":
+        this.log.info({ ...fields, from: e.from }, `eased: ${f.message}`);
+        return;
+      case "resolved":
+        this.log.info(
+          { code: f.code, deviceId: f.deviceId, openForMs: e.atMs - e.incident.openedAtMs },
+          `resolved: ${f.code}`,
+        );
+        return;
+    }
+  }
+
+  /** Saves the local device's pairing as the last good one whenever it is healthy and differs. */
+  private async rememberIfHealthy(i: Inspection, healthy: boolean, nowMs: number): Promise<void> {
+    const paired = localPaired(i.snapshot);
+    const identity = i.snapshot.identity;
+    if (!healthy || !paired || !identity) return;
+    const approvedScopes = [...(paired.approvedScopes ?? paired.scopes)].sort();
+    const prev = this.lastGood;
+    if (
+      prev &&
+      prev.deviceId === identity.deviceId &&
+      prev.publicKey === identity.publicKey &&
+      JSON.stringify(prev.approvedScopes) === JSON.stringify(approvedScopes)
+    ) {
+      return;
+    }
+    const next: LastGoodState = {
+      deviceId: identity.deviceId,
+      publicKey: identity.publicKey,
+      approvedScopes,
+      recordedAtMs: nowMs,
+    };
+    this.lastGood = next;
+    try {
+      await this.deps.stateStore.saveLastGood(i.location.stateDir, next);
+      this.log.info(
+        { deviceId: next.deviceId, scopes: approvedScopes },
+        "recorded the local device's pairing as the last good state",
+      );
+    } catch (err) {
+      this.log.error({ err: String(err) }, "cannot save the last good state; keeping it in memory");
+    }
+  }
+}

@@ -1,0 +1,93 @@
+// The composition root's real dependencies: the only place that builds chokidar watchers, cron tasks and
+// the other adapters for the daemon.
+
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { watch } from "chokidar";
+import cron from "node-cron";
+import { createStateStore } from "../actions/state-store.js";
+import { type LoadedConfig, loadConfig } from "../config/load.js";
+import type { Logger } from "../log.js";
+import { findOpenClaw } from "../sources/openclaw-version.js";
+import { createStateWatcher } from "../sources/state-watcher.js";
+import type { DaemonDeps, Schedule, Stoppable } from "./daemon.js";
+
+/** Watches `parent` (depth 0) until `child` appears; if `parent` does not exist the reconcile finds it later. */
+export function watchForPath(parent: string, child: string, onAppear: () => void, logger: Logger): Stoppable {
+  if (!existsSync(parent)) {
+    logger.info({ parent }, "parent folder does not exist either; the periodic reconcile will look again");
+    return { stop: async () => {}, ready: Promise.resolve() };
+  }
+  const target = path.join(parent, child);
+  const watcher = watch(parent, {
+    depth: 0,
+    ignoreInitial: true,
+    ignored: (p: string) => path.resolve(p) !== path.resolve(parent) && path.resolve(p) !== target,
+  });
+  let fired = false;
+  const fire = () => {
+    if (fired) return;
+    fired = true;
+    onAppear();
+  };
+  watcher.on("addDir", (p) => {
+    if (path.resolve(p) === target) fire();
+  });
+  // it may have appeared between the caller's check and the watch becoming active
+  const ready = new Promise<void>((resolve) =>
+    watcher.once("ready", () => {
+      if (existsSync(target)) fire();
+      resolve();
+    }),
+  );
+  watcher.on("error", (err) =>
+    logger.warn({ err: String(err) }, "cannot watch for OpenClaw's state directory"),
+  );
+  let stopping: Promise<void> | undefined;
+  return {
+    ready,
+    stop() {
+      stopping ??= watcher.close();
+      return stopping;
+    },
+  };
+}
+
+/** A node-cron task that never overlaps itself; the task body only hands over to the daemon. */
+export function cronSchedule(expr: string, run: () => Promise<void>, logger: Logger): Schedule {
+  const task = cron.createTask(expr, run, { name: "reconcile", noOverlap: true });
+  task.on("execution:failed", (ctx) =>
+    logger.error({ err: String(ctx.execution?.error) }, "reconcile failed"),
+  );
+  void task.start();
+  let stopping: Promise<void> | undefined;
+  return {
+    stop() {
+      stopping ??= Promise.resolve(task.destroy()).then(() => undefined);
+      return stopping;
+    },
+  };
+}
+
+export interface DefaultDepsOptions {
+  config: LoadedConfig;
+  configFlag: string | undefined;
+  env: NodeJS.ProcessEnv;
+  home: string;
+  logger: Logger;
+  dataDir: string;
+}
+
+export function createDefaultDeps(o: DefaultDepsOptions): DaemonDeps {
+  return {
+    env: o.env,
+    now: Date.now,
+    logger: o.logger,
+    stateStore: createStateStore(o.dataDir, o.logger.child({ component: "state" })),
+    loadConfig: () => loadConfig({ flag: o.configFlag, env: o.env, home: o.home }),
+    findInstall: (bin) => findOpenClaw({ configuredBin: bin, env: o.env }),
+    createStateWatcher,
+    watchForPath: (parent, child, onAppear) => watchForPath(parent, child, onAppear, o.logger),
+    schedule: (expr, run) => cronSchedule(expr, run, o.logger),
+  };
+}

@@ -1,0 +1,155 @@
+// Findings from what the live sources saw (gateway log lines, the watchdog's own connection): pure.
+
+import type { Finding, Observation } from "../types.js";
+import { approveFix, PAIRING_REQUIRED, shortId } from "./explain.js";
+import { formatScopes, normalizeScopes } from "./scopes.js";
+import type { OpenClawVersion } from "./version.js";
+
+export interface ObservationContext {
+  nowMs: number;
+  /** How long a refused connect counts as an open problem. */
+  windowMs: number;
+  /** This machine's OpenClaw device, when known. */
+  localDeviceId: string | null;
+  /** The watchdog's own device: its refusals are about the watchdog's pairing, reported by `status`. */
+  watchdogDeviceId: string | null;
+  /** When the pairing state last read as healthy: refusals before it were healed since. */
+  healthySinceMs: number | null;
+  version: OpenClawVersion | null;
+  /** How long the gateway must stay unreachable before it is a finding. */
+  unreachableAfterMs: number;
+}
+
+const REFUSALS = new Set(["pairing-required-close", "gateway-connect-failed"]);
+
+function clock(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 19);
+}
+
+/** The newest observation per key, with how many there were. */
+function latestBy(
+  obs: readonly Observation[],
+  key: (o: Observation) => string,
+): Map<string, { last: Observation; count: number }> {
+  const out = new Map<string, { last: Observation; count: number }>();
+  for (const o of obs) {
+    const k = key(o);
+    const prev = out.get(k);
+    if (!prev) out.set(k, { last: o, count: 1 });
+    else out.set(k, { last: o.atMs >= prev.last.atMs ? o : prev.last, count: prev.count + 1 });
+  }
+  return out;
+}
+
+function refusalFindings(obs: readonly Observation[], ctx: ObservationContext): Finding[] {
+  const resolvedAt = new Map<string, number>();
+  for (const o of obs) {
+    if ((o.kind === "pairing-resolved" || o.kind === "device-removed") && o.deviceId) {
+      resolvedAt.set(o.deviceId, Math.max(resolvedAt.get(o.deviceId) ?? 0, o.atMs));
+    }
+  }
+  const refusals = obs.filter((o) => {
+    if (!REFUSALS.has(o.kind) || o.deviceId === ctx.watchdogDeviceId) return false;
+    // "gateway connect failed" lines come from local callers and name no device: they are the local device's.
+    const device = o.deviceId ?? ctx.localDeviceId ?? "";
+    if ((resolvedAt.get(device) ?? 0) > o.atMs) return false;
+    return !(device === ctx.localDeviceId && ctx.healthySinceMs !== null && ctx.healthySinceMs > o.atMs);
+  });
+  const out: Finding[] = [];
+  for (const [device, { last, count }] of latestBy(refusals, (o) => o.deviceId ?? ctx.localDeviceId ?? "")) {
+    const local = device !== "" && device === ctx.localDeviceId;
+    const who = local ? "this machine's device" : device ? `device ${shortId(device)}` : "a local client";
+    const why = last.closeReason ?? last.text;
+    const f: Finding = {
+      code: "pairing-required-close",
+      severity: "warning",
+      message: `The gateway refused ${who}${last.clientId ? ` (client ${last.clientId})` : ""} at ${clock(last.atMs)}: ${why}${count > 1 ? ` (${count} times in the last ${Math.round(ctx.windowMs / 60_000)} min)` : ""}.`,
+      impact: local
+        ? `Calls from this machine that need ${last.scopes?.length ? formatScopes(normalizeScopes(last.scopes)) : "more scope"} fail with ${PAIRING_REQUIRED}.`
+        : `That client's calls fail with ${PAIRING_REQUIRED}.`,
+    };
+    if (device) f.deviceId = device;
+    if (last.requestId) f.requestId = last.requestId;
+    if (last.scopes?.length) f.scopes = normalizeScopes(last.scopes);
+    if (local && last.requestId)
+      f.fix = approveFix(last.requestId, normalizeScopes(last.scopes ?? []), ctx.version);
+    out.push(f);
+  }
+  return out;
+}
+
+function authFindings(obs: readonly Observation[]): Finding[] {
+  const out: Finding[] = [];
+  const kinds = obs.filter((o) => o.kind === "device-token-mismatch" || o.kind === "gateway-auth-failure");
+  for (const { last, count } of latestBy(
+    kinds,
+    (o) => `${o.kind}|${o.deviceId ?? ""}|${o.source}`,
+  ).values()) {
+    const ours = last.source === "connection";
+    const times = count > 1 ? ` (${count} times)` : "";
+    if (last.kind === "device-token-mismatch") {
+      out.push({
+        code: "device-token-mismatch",
+        severity: "warning",
+        message: `The gateway rejected a device token${last.deviceId ? ` of device ${shortId(last.deviceId)}` : ""} at ${clock(last.atMs)}: ${last.closeReason ?? last.text}${times}.`,
+        impact:
+          "That client keeps a token the gateway no longer accepts (rotated, revoked or re-paired) and fails until it reconnects with the shared gateway token or gets a fresh device token.",
+        ...(last.deviceId ? { deviceId: last.deviceId } : {}),
+        fix: {
+          command: "openclaw devices list",
+          explanation:
+            "Find the device and, if it is yours, restart the client so it reconnects with the gateway token; a long-running client started before a rotation holds the old token.",
+        },
+      });
+    } else {
+      out.push({
+        code: "gateway-auth-failure",
+        severity: "warning",
+        message: `${ours ? "The watchdog's own connection was" : "A client was"} refused by the gateway at ${clock(last.atMs)}: ${last.closeReason ?? last.text}${times}.`,
+        impact: ours
+          ? "The watchdog cannot see pairing events live; it keeps watching files and the log."
+          : "That client cannot talk to the gateway until its token or password matches gateway.auth in openclaw.json.",
+        fix: {
+          command: "openclaw gateway status",
+          explanation:
+            "Shows which token the gateway expects and where the client's comes from; a service unit with a baked-in OPENCLAW_GATEWAY_TOKEN goes stale after a rotation (`openclaw gateway install --force` rewrites it).",
+        },
+      });
+    }
+  }
+  return out;
+}
+
+function unreachableFinding(obs: readonly Observation[], ctx: ObservationContext): Finding[] {
+  const conn = obs.filter(
+    (o) => o.source === "connection" && (o.kind === "gateway-unreachable" || o.kind === "connection-open"),
+  );
+  const last = conn.at(-1);
+  if (last?.kind !== "gateway-unreachable") return [];
+  let since = last.atMs;
+  for (let i = conn.length - 1; i >= 0 && conn[i]?.kind === "gateway-unreachable"; i--)
+    since = conn[i]?.atMs ?? since;
+  if (ctx.nowMs - since < ctx.unreachableAfterMs) return [];
+  return [
+    {
+      code: "gateway-unreachable",
+      severity: "warning",
+      message: `The OpenClaw gateway has not been reachable since ${clock(since)}: ${last.text}.`,
+      impact:
+        "Nothing on this machine can use OpenClaw until the gateway runs again; pairing findings may be out of date.",
+      fix: {
+        command: "openclaw gateway status",
+        explanation: "Shows whether the gateway service is running and why it stopped.",
+      },
+    },
+  ];
+}
+
+/** Findings from the observations of the last `windowMs` (the caller keeps the recent ones, oldest first). */
+export function detectObservationFindings(
+  observations: readonly Observation[],
+  ctx: ObservationContext,
+): Finding[] {
+  const recent = observations.filter((o) => ctx.nowMs - o.atMs <= ctx.windowMs);
+  return [...refusalFindings(recent, ctx), ...authFindings(recent), ...unreachableFinding(observations, ctx)];
+}

@@ -1,0 +1,77 @@
+// Incidents: findings tracked over time by fingerprint, so a finding opens, escalates and resolves once. Pure.
+
+import type { Finding, Severity } from "../types.js";
+
+export interface Incident {
+  fingerprint: string;
+  code: Finding["code"];
+  severity: Severity;
+  openedAtMs: number;
+  lastSeenAtMs: number;
+  finding: Finding;
+}
+
+export interface IncidentState {
+  open: Record<string, Incident>;
+}
+
+export type IncidentEvent =
+  | { type: "opened"; incident: Incident }
+  | { type: "escalated"; incident: Incident; from: Severity }
+  | { type: "eased"; incident: Incident; from: Severity }
+  | { type: "resolved"; incident: Incident; atMs: number };
+
+const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
+
+/**
+ * What identifies "the same problem" across re-reads. Request ids churn whenever a client reconnects, so a
+ * pending upgrade is identified by its device, not its id; another device's request is its own incident.
+ */
+export function fingerprint(f: Finding): string {
+  const parts: string[] = [f.code, f.deviceId ?? ""];
+  if (f.code === "state-unreadable") parts.push(f.file ?? f.message);
+  if (f.code === "pairing-request-other-device") parts.push(f.requestId ?? "");
+  return parts.join("|");
+}
+
+export function emptyIncidents(): IncidentState {
+  return { open: {} };
+}
+
+/** Folds the findings of one evaluation into the open incidents. */
+export function updateIncidents(
+  state: IncidentState,
+  findings: readonly Finding[],
+  nowMs: number,
+): { state: IncidentState; events: IncidentEvent[] } {
+  const events: IncidentEvent[] = [];
+  const open: Record<string, Incident> = {};
+  for (const f of findings) {
+    const fp = fingerprint(f);
+    if (open[fp]) continue; // the first (most severe, findings are sorted) wins
+    const prev = state.open[fp];
+    if (!prev) {
+      const incident: Incident = {
+        fingerprint: fp,
+        code: f.code,
+        severity: f.severity,
+        openedAtMs: nowMs,
+        lastSeenAtMs: nowMs,
+        finding: f,
+      };
+      open[fp] = incident;
+      events.push({ type: "opened", incident });
+      continue;
+    }
+    const incident: Incident = { ...prev, severity: f.severity, lastSeenAtMs: nowMs, finding: f };
+    open[fp] = incident;
+    if (RANK[f.severity] > RANK[prev.severity])
+      events.push({ type: "escalated", incident, from: prev.severity });
+    else if (RANK[f.severity] < RANK[prev.severity])
+      events.push({ type: "eased", incident, from: prev.severity });
+  }
+  for (const [fp, incident] of Object.entries(state.open)) {
+    if (!open[fp]) events.push({ type: "resolved", incident, atMs: nowMs });
+  }
+  return { state: { open }, events };
+}
