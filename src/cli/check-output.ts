@@ -51,12 +51,16 @@ function severityColour(style: Style, s: Severity): (t: string) => string {
   return s === "critical" ? style.red : s === "warning" ? style.yellow : style.cyan;
 }
 
-export function formatFinding(f: Finding, style: Style): string {
+/** One finding as a block of text; a fix already shown above (same command) is referred to, not repeated. */
+export function formatFinding(f: Finding, style: Style, shownFixes: Set<string> = new Set()): string {
   const head = `${style.bold(severityColour(style, f.severity)(LABEL[f.severity]))}  ${style.bold(f.code)}${f.requestId ? style.dim(`  request ${f.requestId}`) : ""}`;
   const w = style.width;
   const parts = [head, wrapText(f.message, w, "  ")];
   if (f.impact) parts.push(wrapText(f.impact, w, "  ", `  ${style.dim("Why it matters:")} `));
-  if (f.fix) {
+  if (f.fix && shownFixes.has(f.fix.command)) {
+    parts.push(`  ${style.dim("Fix:")} ${style.bold(f.fix.command)} ${style.dim("(the same fix as above)")}`);
+  } else if (f.fix) {
+    shownFixes.add(f.fix.command);
     parts.push(`  ${style.dim("Fix:")} ${style.bold(f.fix.command)}`);
     parts.push(wrapText(f.fix.explanation, w, "       "));
     if (f.fix.durable) parts.push(wrapText(f.fix.durable, w, "       ", `  ${style.dim("Lasting fix:")} `));
@@ -77,8 +81,8 @@ export function formatCheck(i: Inspection, style: Style): string {
   } else {
     out.push(style.dim("No local device identity yet."));
   }
-  const shown = i.findings;
-  for (const f of shown) out.push("", formatFinding(f, style));
+  const shownFixes = new Set<string>();
+  for (const f of i.findings) out.push("", formatFinding(f, style, shownFixes));
   const count = (s: Severity) => i.findings.filter((f) => f.severity === s).length;
   const summary = `${count("critical")} critical, ${count("warning")} warning, ${count("info")} info`;
   out.push("");

@@ -85,8 +85,8 @@ function rolesOf(x: { role?: string; roles: string[] }): string[] {
 }
 
 function ageText(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  return s < 90 ? `${s}s` : `${Math.round(s / 60)}m`;
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return s < 90 ? `${s}s` : `${Math.floor(s / 60)}m`;
 }
 
 function timeText(ms: number): string {
