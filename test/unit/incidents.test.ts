@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { emptyIncidents, fingerprint, updateIncidents } from "../../src/policy/incidents.js";
+import type { Finding } from "../../src/types.js";
+
+const f = (code: Finding["code"], severity: Finding["severity"], extra: Partial<Finding> = {}): Finding => ({
+  code,
+  severity,
+  message: `${code} ${severity}`,
+  deviceId: "dev",
+  ...extra,
+});
+
+describe("incidents", () => {
+  it("opens once, keeps a churning request id as the same incident, and resolves once", () => {
+    let s = emptyIncidents();
+    let r = updateIncidents(s, [f("scope-upgrade-pending", "warning", { requestId: "r1" })], 1);
+    expect(r.events.map((e) => e.type)).toEqual(["opened"]);
+    s = r.state;
+    r = updateIncidents(s, [f("scope-upgrade-pending", "warning", { requestId: "r2" })], 2);
+    expect(r.events).toEqual([]);
+    expect(Object.values(r.state.open)[0]?.finding.requestId).toBe("r2");
+    expect(Object.values(r.state.open)[0]?.openedAtMs).toBe(1);
+    r = updateIncidents(r.state, [], 3);
+    expect(r.events.map((e) => e.type)).toEqual(["resolved"]);
+    expect(r.state.open).toEqual({});
+  });
+
+  it("reports escalation and easing of the same incident", () => {
+    let r = updateIncidents(emptyIncidents(), [f("baseline-missing-scope", "info")], 1);
+    r = updateIncidents(r.state, [f("baseline-missing-scope", "critical")], 2);
+    expect(r.events).toMatchObject([{ type: "escalated", from: "info" }]);
+    r = updateIncidents(r.state, [f("baseline-missing-scope", "warning")], 3);
+    expect(r.events).toMatchObject([{ type: "eased", from: "critical" }]);
+  });
+
+  it("keeps different state files and other devices' requests apart", () => {
+    expect(fingerprint(f("state-unreadable", "warning", { file: "/a" }))).not.toBe(
+      fingerprint(f("state-unreadable", "warning", { file: "/b" })),
+    );
+    expect(fingerprint(f("pairing-request-other-device", "info", { requestId: "x" }))).not.toBe(
+      fingerprint(f("pairing-request-other-device", "info", { requestId: "y" })),
+    );
+    expect(fingerprint(f("scope-upgrade-pending", "warning", { requestId: "x" }))).toBe(
+      fingerprint(f("scope-upgrade-pending", "warning", { requestId: "y" })),
+    );
+  });
+});

@@ -1,0 +1,126 @@
+import { describe, expect, it } from "vitest";
+import { detectObservationFindings, type ObservationContext } from "../../src/detect/observations.js";
+import { parseOpenClawVersion } from "../../src/detect/version.js";
+import type { Observation } from "../../src/types.js";
+
+const NOW = 1_800_000_000_000;
+const LOCAL = "a".repeat(64);
+const WATCHDOG = "w".repeat(64);
+const ctx: ObservationContext = {
+  nowMs: NOW,
+  windowMs: 600_000,
+  localDeviceId: LOCAL,
+  watchdogDeviceId: WATCHDOG,
+  healthySinceMs: null,
+  version: parseOpenClawVersion("2026.4.20"),
+  unreachableAfterMs: 120_000,
+};
+
+function obs(kind: Observation["kind"], extra: Partial<Observation> = {}): Observation {
+  return { kind, source: "log", atMs: NOW - 10_000, text: kind, ...extra };
+}
+
+const close = (extra: Partial<Observation> = {}) =>
+  obs("pairing-required-close", {
+    deviceId: LOCAL,
+    requestId: "r1",
+    reason: "scope-upgrade",
+    code: 1008,
+    closeReason: "pairing required: device is asking for more scopes than currently approved (requestId: r1)",
+    scopes: ["operator.write"],
+    ...extra,
+  });
+
+describe("detectObservationFindings", () => {
+  it("turns a refused local connect into pairing-required-close with the approve fix", () => {
+    const fs = detectObservationFindings([close()], ctx);
+    expect(fs).toHaveLength(1);
+    expect(fs[0]).toMatchObject({
+      code: "pairing-required-close",
+      severity: "warning",
+      deviceId: LOCAL,
+      requestId: "r1",
+    });
+    expect(fs[0]?.fix?.command).toBe("openclaw devices approve r1");
+    expect(fs[0]?.message).toContain("device is asking for more scopes");
+  });
+
+  it("groups repeated refusals of one device into one finding with the newest request id and a count", () => {
+    const fs = detectObservationFindings(
+      [close({ atMs: NOW - 50_000, requestId: "old" }), close({ atMs: NOW - 5_000, requestId: "new" })],
+      ctx,
+    );
+    expect(fs).toHaveLength(1);
+    expect(fs[0]?.requestId).toBe("new");
+    expect(fs[0]?.message).toMatch(/2 times in the last 10 min/);
+  });
+
+  it("attributes a device-less `gateway connect failed` line to the local device (a bare 2026.4.18 reason too)", () => {
+    const fs = detectObservationFindings(
+      [
+        obs("gateway-connect-failed", {
+          text: "gateway connect failed: GatewayClientRequestError: pairing required",
+        }),
+      ],
+      ctx,
+    );
+    expect(fs[0]?.deviceId).toBe(LOCAL);
+    expect(fs[0]?.fix).toBeUndefined();
+  });
+
+  it("forgets refusals outside the window, after an approval of that device, or before the state healed", () => {
+    expect(detectObservationFindings([close({ atMs: NOW - 700_000 })], ctx)).toEqual([]);
+    expect(
+      detectObservationFindings(
+        [close(), obs("pairing-resolved", { deviceId: LOCAL, atMs: NOW - 1_000 })],
+        ctx,
+      ),
+    ).toEqual([]);
+    expect(detectObservationFindings([close()], { ...ctx, healthySinceMs: NOW - 1_000 })).toEqual([]);
+    expect(detectObservationFindings([close()], { ...ctx, healthySinceMs: NOW - 60_000 })).toHaveLength(1);
+  });
+
+  it("leaves the watchdog's own device to `status`", () => {
+    expect(detectObservationFindings([close({ deviceId: WATCHDOG, source: "connection" })], ctx)).toEqual([]);
+  });
+
+  it("reports another device's refusal without an approve fix", () => {
+    const fs = detectObservationFindings([close({ deviceId: "b".repeat(64) })], ctx);
+    expect(fs[0]?.deviceId).toBe("b".repeat(64));
+    expect(fs[0]?.fix).toBeUndefined();
+  });
+
+  it("reports token and auth refusals, naming whose connection it was", () => {
+    const fs = detectObservationFindings(
+      [
+        obs("device-token-mismatch", {
+          closeReason: "unauthorized: device token mismatch (rotate/reissue device token)",
+        }),
+        obs("gateway-auth-failure", {
+          source: "connection",
+          closeReason: "unauthorized: gateway token mismatch",
+        }),
+      ],
+      ctx,
+    );
+    expect(fs.map((f) => f.code)).toEqual(["device-token-mismatch", "gateway-auth-failure"]);
+    expect(fs[1]?.message).toMatch(/^The watchdog's own connection was refused/);
+  });
+
+  it("reports the gateway unreachable only after it has stayed so for the grace period", () => {
+    const down = (atMs: number) =>
+      obs("gateway-unreachable", {
+        source: "connection",
+        atMs,
+        text: "connect ECONNREFUSED 127.0.0.1:18790",
+      });
+    expect(detectObservationFindings([down(NOW - 60_000), down(NOW - 1_000)], ctx)).toEqual([]);
+    const fs = detectObservationFindings([down(NOW - 180_000), down(NOW - 1_000)], ctx);
+    expect(fs.map((f) => f.code)).toEqual(["gateway-unreachable"]);
+    const back = detectObservationFindings(
+      [down(NOW - 180_000), obs("connection-open", { source: "connection", atMs: NOW - 500 })],
+      ctx,
+    );
+    expect(back).toEqual([]);
+  });
+});
