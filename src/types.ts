@@ -74,7 +74,8 @@ export interface DeviceAuthCache {
   source: string;
 }
 
-export interface PairedDevice {
+/** What a pairing record says about the device and the client that asked: shared by paired and pending. */
+export interface DeviceDescriptor {
   deviceId: string;
   publicKey: string;
   displayName?: string;
@@ -85,26 +86,18 @@ export interface PairedDevice {
   role?: string;
   roles: string[];
   scopes: string[];
-  approvedScopes?: string[];
   remoteIp?: string;
+}
+
+export interface PairedDevice extends DeviceDescriptor {
+  approvedScopes?: string[];
   tokens: TokenSummary[];
   createdAtMs?: number;
   approvedAtMs?: number;
 }
 
-export interface PendingRequest {
+export interface PendingRequest extends DeviceDescriptor {
   requestId: string;
-  deviceId: string;
-  publicKey: string;
-  displayName?: string;
-  platform?: string;
-  deviceFamily?: string;
-  clientId?: string;
-  clientMode?: string;
-  role?: string;
-  roles: string[];
-  scopes: string[];
-  remoteIp?: string;
   silent: boolean;
   isRepair: boolean;
   ts: number;

@@ -27,7 +27,6 @@ const lastGoodSchema = z.object({
   approvedScopes: z.array(z.string()),
   recordedAtMs: z.number(),
 });
-const lastGoodFile = z.object({ version: z.literal(1), byStateDir: z.record(z.string(), lastGoodSchema) });
 
 export const logOffsetSchema = z.object({
   file: z.string(),
@@ -37,7 +36,6 @@ export const logOffsetSchema = z.object({
   atMs: z.number(),
 });
 export type LogOffset = z.infer<typeof logOffsetSchema>;
-const logOffsetFile = z.object({ version: z.literal(1), byStateDir: z.record(z.string(), logOffsetSchema) });
 
 /** Reads a JSON file through a schema; a missing file is `fallback`, a bad one is moved aside and reported. */
 async function readJson<T>(file: string, schema: z.ZodType<T>, fallback: T, logger: Logger): Promise<T> {
@@ -74,43 +72,44 @@ export interface StateStore {
   saveLogOffset(stateDir: string, offset: LogOffset): Promise<void>;
 }
 
+/** A JSON file of values keyed by OpenClaw state directory, read and rewritten atomically as a whole. */
+function keyedFile<T>(
+  file: string,
+  value: z.ZodType<T>,
+  logger: Logger,
+  serial: <R>(fn: () => Promise<R>) => Promise<R>,
+) {
+  const schema = z.object({ version: z.literal(1), byStateDir: z.record(z.string(), value) });
+  const empty = (): z.infer<typeof schema> => ({ version: 1, byStateDir: {} });
+  return {
+    async load(stateDir: string): Promise<T | null> {
+      return (await readJson(file, schema, empty(), logger)).byStateDir[stateDir] ?? null;
+    },
+    save(stateDir: string, v: T): Promise<void> {
+      return serial(async () => {
+        const all = await readJson(file, schema, empty(), logger);
+        all.byStateDir[stateDir] = value.parse(v);
+        await writeFileAtomic(file, `${JSON.stringify(all, null, 2)}\n`);
+      });
+    },
+  };
+}
+
 export function createStateStore(dir: string, logger: Logger): StateStore {
-  const lastGoodPath = path.join(dir, "last-good.json");
-  const offsetsPath = path.join(dir, "log-offsets.json");
   // Writes are serialised so two quick saves cannot interleave their read-modify-write.
   let queue: Promise<unknown> = Promise.resolve();
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+  const serial = <R>(fn: () => Promise<R>): Promise<R> => {
     const next = queue.then(fn, fn);
     queue = next.catch(() => undefined);
     return next;
   };
-  const emptyLastGood = (): z.infer<typeof lastGoodFile> => ({ version: 1, byStateDir: {} });
-  const emptyOffsets = (): z.infer<typeof logOffsetFile> => ({ version: 1, byStateDir: {} });
+  const lastGood = keyedFile(path.join(dir, "last-good.json"), lastGoodSchema, logger, serial);
+  const offsets = keyedFile(path.join(dir, "log-offsets.json"), logOffsetSchema, logger, serial);
   return {
     dir,
-    async loadLastGood(stateDir) {
-      return (
-        (await readJson(lastGoodPath, lastGoodFile, emptyLastGood(), logger)).byStateDir[stateDir] ?? null
-      );
-    },
-    saveLastGood(stateDir, state) {
-      return serial(async () => {
-        const all = await readJson(lastGoodPath, lastGoodFile, emptyLastGood(), logger);
-        all.byStateDir[stateDir] = lastGoodSchema.parse(state);
-        await writeFileAtomic(lastGoodPath, `${JSON.stringify(all, null, 2)}\n`);
-      });
-    },
-    async loadLogOffset(stateDir) {
-      return (
-        (await readJson(offsetsPath, logOffsetFile, emptyOffsets(), logger)).byStateDir[stateDir] ?? null
-      );
-    },
-    saveLogOffset(stateDir, offset) {
-      return serial(async () => {
-        const all = await readJson(offsetsPath, logOffsetFile, emptyOffsets(), logger);
-        all.byStateDir[stateDir] = offset;
-        await writeFileAtomic(offsetsPath, `${JSON.stringify(all, null, 2)}\n`);
-      });
-    },
+    loadLastGood: (stateDir) => lastGood.load(stateDir),
+    saveLastGood: (stateDir, state) => lastGood.save(stateDir, state),
+    loadLogOffset: (stateDir) => offsets.load(stateDir),
+    saveLogOffset: (stateDir, offset) => offsets.save(stateDir, offset),
   };
 }

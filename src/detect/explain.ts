@@ -1,6 +1,7 @@
 // Version-dependent explanations: what breaks while the local device lacks scopes, and how to fix it. Pure.
 
 import type { Fix } from "../types.js";
+import { formatScopes, missingScopes, OPERATOR_PAIRING } from "./scopes.js";
 import {
   BACKEND_DEVICELESS_SINCE,
   CLI_LEAST_PRIVILEGE_SINCE,
@@ -44,11 +45,25 @@ export function durableFixFor(version: OpenClawVersion | null): string | undefin
   return version && isBefore(version, BACKEND_DEVICELESS_SINCE) ? DURABLE_UPGRADE : undefined;
 }
 
+/**
+ * The fix for a pending request of this machine's device. On OpenClaw 2026.8+ `openclaw devices approve`
+ * connects with only the requested scopes (plus operator.pairing) but the gateway wants the approver to hold
+ * the device's whole merged baseline, so approving from the CLI is refused ("missing scope: …") whenever
+ * the device already has a scope the request does not imply; the Control UI can still approve it.
+ */
 export function approveFix(
   requestId: string,
   scopes: readonly string[],
   version: OpenClawVersion | null,
+  baseline: readonly string[] = [],
 ): Fix {
+  const uncovered = missingScopes([...scopes, OPERATOR_PAIRING], baseline);
+  if (eraOf(version) === "sqlite" && uncovered.length > 0) {
+    return {
+      command: "openclaw dashboard",
+      explanation: `Opens the Control UI with your gateway token; approve request ${requestId} of this machine's device under Devices. \`openclaw devices approve ${requestId}\` is refused on this OpenClaw ("missing scope: ${uncovered[0]}"): its CLI asks only for the requested scopes, while the gateway wants the approver to also hold what the device already has (${formatScopes(baseline)}).`,
+    };
+  }
   const fix: Fix = {
     command: `openclaw devices approve ${requestId}`,
     explanation: `Approves this machine's own pending request (same device id and public key as its identity), which grants ${scopes.join(", ") || "the requested access"}. Request ids change when another local client reconnects: if it answers "unknown requestId", run \`openclaw devices list\` and approve the new id for the same device.`,

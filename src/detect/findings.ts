@@ -168,7 +168,12 @@ function localPendingFindings(
       deviceId: req.deviceId,
       requestId: req.requestId,
       scopes: normalizeScopes(req.scopes),
-      fix: approveFix(req.requestId, normalizeScopes(req.scopes), input.version),
+      fix: approveFix(
+        req.requestId,
+        normalizeScopes(req.scopes),
+        input.version,
+        paired ? approvedBaseline(paired) : [],
+      ),
     };
     if (kind === "new-pairing") {
       out.push({
@@ -288,7 +293,7 @@ function baselineFindings(
           ? "warning"
           : "info";
     const fix = covering
-      ? approveFix(covering.requestId, normalizeScopes(covering.scopes), input.version)
+      ? approveFix(covering.requestId, normalizeScopes(covering.scopes), input.version, baseline)
       : era === "sqlite" && input.autoApproveLocal !== false
         ? undefined
         : requestRepairFix(input.version, identity.deviceId);

@@ -2,7 +2,7 @@
 // Token strings are dropped here and never leave this module.
 
 import { z } from "zod";
-import type { PairedDevice, PendingRequest, StateProblem, TokenSummary } from "../types.js";
+import type { DeviceDescriptor, PairedDevice, PendingRequest, StateProblem, TokenSummary } from "../types.js";
 
 /** OpenClaw's PENDING_TTL_MS: a pending request expires 5 minutes after it was created or refreshed. */
 export const PENDING_TTL_MS = 300_000;
@@ -21,7 +21,7 @@ const tokenRecord = z.looseObject({
   lastUsedAtMs: optNum,
 });
 
-const pairedRecord = z.looseObject({
+const descriptorRecord = z.looseObject({
   deviceId: z.string().min(1),
   publicKey: z.string().min(1),
   displayName: optStr,
@@ -32,26 +32,18 @@ const pairedRecord = z.looseObject({
   role: optStr,
   roles: strings.optional().nullable(),
   scopes: strings.optional().nullable(),
-  approvedScopes: strings.optional().nullable(),
   remoteIp: optStr,
+});
+
+const pairedRecord = descriptorRecord.extend({
+  approvedScopes: strings.optional().nullable(),
   tokens: z.record(z.string(), tokenRecord).optional().nullable(),
   createdAtMs: optNum,
   approvedAtMs: optNum,
 });
 
-const pendingRecord = z.looseObject({
+const pendingRecord = descriptorRecord.extend({
   requestId: z.string().min(1),
-  deviceId: z.string().min(1),
-  publicKey: z.string().min(1),
-  displayName: optStr,
-  platform: optStr,
-  deviceFamily: optStr,
-  clientId: optStr,
-  clientMode: optStr,
-  role: optStr,
-  roles: strings.optional().nullable(),
-  scopes: strings.optional().nullable(),
-  remoteIp: optStr,
   silent: z.boolean().optional().nullable(),
   isRepair: z.boolean().optional().nullable(),
   ts: z.number(),
@@ -96,6 +88,24 @@ export function parseTokenMap(raw: unknown): TokenSummary[] | null {
   return Object.entries(parsed.data).map(([role, rec]) => toTokenSummary(role, rec));
 }
 
+function toDescriptor(d: z.infer<typeof descriptorRecord>): DeviceDescriptor {
+  return {
+    deviceId: d.deviceId,
+    publicKey: d.publicKey,
+    roles: d.roles ?? [],
+    scopes: d.scopes ?? [],
+    ...defined({
+      displayName: d.displayName,
+      platform: d.platform,
+      deviceFamily: d.deviceFamily,
+      clientId: d.clientId,
+      clientMode: d.clientMode,
+      role: d.role,
+      remoteIp: d.remoteIp,
+    }),
+  };
+}
+
 export function parsePairedDevice(
   raw: unknown,
 ): { ok: true; value: PairedDevice } | { ok: false; problem: string } {
@@ -105,20 +115,10 @@ export function parsePairedDevice(
   return {
     ok: true,
     value: {
-      deviceId: d.deviceId,
-      publicKey: d.publicKey,
-      roles: d.roles ?? [],
-      scopes: d.scopes ?? [],
+      ...toDescriptor(d),
       tokens: Object.entries(d.tokens ?? {}).map(([role, rec]) => toTokenSummary(role, rec)),
       ...defined({
-        displayName: d.displayName,
-        platform: d.platform,
-        deviceFamily: d.deviceFamily,
-        clientId: d.clientId,
-        clientMode: d.clientMode,
-        role: d.role,
         approvedScopes: d.approvedScopes,
-        remoteIp: d.remoteIp,
         createdAtMs: d.createdAtMs,
         approvedAtMs: d.approvedAtMs,
       }),
@@ -135,24 +135,12 @@ export function parsePendingRequest(
   return {
     ok: true,
     value: {
+      ...toDescriptor(p),
       requestId: p.requestId,
-      deviceId: p.deviceId,
-      publicKey: p.publicKey,
-      roles: p.roles ?? [],
-      scopes: p.scopes ?? [],
       silent: p.silent ?? false,
       isRepair: p.isRepair ?? false,
       ts: p.ts,
-      ...defined({
-        displayName: p.displayName,
-        platform: p.platform,
-        deviceFamily: p.deviceFamily,
-        clientId: p.clientId,
-        clientMode: p.clientMode,
-        role: p.role,
-        remoteIp: p.remoteIp,
-        refreshedAtMs: p.refreshedAtMs,
-      }),
+      ...defined({ refreshedAtMs: p.refreshedAtMs }),
     },
   };
 }

@@ -104,6 +104,23 @@ function schemaProblems(db: Database, file: string): StateProblem[] {
   return problems;
 }
 
+/** The columns both pairing tables share, as a pairing record (device_pairing_paired / _pending). */
+function descriptorColumns(row: Row): Record<string, unknown> {
+  return {
+    deviceId: row.device_id,
+    publicKey: row.public_key,
+    displayName: str(row.display_name),
+    platform: str(row.platform),
+    deviceFamily: str(row.device_family),
+    clientId: str(row.client_id),
+    clientMode: str(row.client_mode),
+    role: str(row.role),
+    roles: jsonColumn(row.roles_json),
+    scopes: jsonColumn(row.scopes_json),
+    remoteIp: str(row.remote_ip),
+  };
+}
+
 function readIdentity(db: Database, file: string, problems: StateProblem[]): LocalIdentity | null {
   const row = db
     .prepare("SELECT device_id, public_key_pem FROM device_identities WHERE identity_key = 'primary'")
@@ -141,18 +158,8 @@ function readPaired(db: Database, file: string, problems: StateProblem[]): Paire
   const out: PairedDevice[] = [];
   for (const row of rows) {
     const r = parsePairedDevice({
-      deviceId: row.device_id,
-      publicKey: row.public_key,
-      displayName: str(row.display_name),
-      platform: str(row.platform),
-      deviceFamily: str(row.device_family),
-      clientId: str(row.client_id),
-      clientMode: str(row.client_mode),
-      role: str(row.role),
-      roles: jsonColumn(row.roles_json),
-      scopes: jsonColumn(row.scopes_json),
+      ...descriptorColumns(row),
       approvedScopes: jsonColumn(row.approved_scopes_json),
-      remoteIp: str(row.remote_ip),
       tokens: jsonColumn(row.token_meta),
       createdAtMs: num(row.created_at_ms),
       approvedAtMs: num(row.approved_at_ms),
@@ -179,17 +186,7 @@ function readPending(db: Database, file: string, nowMs: number, problems: StateP
   for (const row of rows) {
     const r = parsePendingRequest({
       requestId: row.request_id,
-      deviceId: row.device_id,
-      publicKey: row.public_key,
-      displayName: str(row.display_name),
-      platform: str(row.platform),
-      deviceFamily: str(row.device_family),
-      clientId: str(row.client_id),
-      clientMode: str(row.client_mode),
-      role: str(row.role),
-      roles: jsonColumn(row.roles_json),
-      scopes: jsonColumn(row.scopes_json),
-      remoteIp: str(row.remote_ip),
+      ...descriptorColumns(row),
       silent: num(row.silent) === 1,
       isRepair: num(row.is_repair) === 1,
       ts: num(row.ts),

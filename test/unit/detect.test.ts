@@ -297,3 +297,38 @@ describe("detectFindings", () => {
     expect(summarizeDevice(snapshot({ identity: null }))).toBeNull();
   });
 });
+
+describe("fix commands that really work on the version", () => {
+  it("on 2026.9.x sends the user to the Control UI when the CLI cannot approve (device has scopes the request lacks)", () => {
+    const snap = snapshot({
+      store: "sqlite",
+      paired: [paired(["operator.approvals"])],
+      pending: [pending(["operator.read", "operator.write"])],
+    });
+    const fs = detectFindings(input("2026.9.6", snap, { autoApproveLocal: false }));
+    const upgrade = fs.find((f) => f.code === "scope-upgrade-pending");
+    expect(upgrade?.fix?.command).toBe("openclaw dashboard");
+    expect(upgrade?.fix?.explanation).toContain("missing scope: operator.approvals");
+    expect(upgrade?.fix?.explanation).toContain("req-1");
+  });
+
+  it("keeps `openclaw devices approve` where the CLI holds what it needs (admin requested, or 2026.4.x)", () => {
+    const widened = snapshot({
+      store: "sqlite",
+      paired: [paired(["operator.approvals"])],
+      pending: [pending(["operator.admin", "operator.read", "operator.write"])],
+    });
+    expect(
+      detectFindings(input("2026.9.6", widened, { autoApproveLocal: false })).find(
+        (f) => f.code === "scope-upgrade-pending",
+      )?.fix?.command,
+    ).toBe("openclaw devices approve req-1");
+    const files = snapshot({
+      paired: [paired(["operator.approvals"])],
+      pending: [pending(["operator.read", "operator.write"])],
+    });
+    expect(
+      detectFindings(input("2026.4.20", files)).find((f) => f.code === "scope-upgrade-pending")?.fix?.command,
+    ).toBe("openclaw devices approve req-1");
+  });
+});
