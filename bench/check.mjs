@@ -36,10 +36,25 @@ if (first.code !== 1 || !parsed.findings.some((f) => f.code === "baseline-missin
 const row = (name, xs) => ({
   name,
   medianMs: +median(xs.map((x) => x.ms)).toFixed(1),
-  p90Ms: +percentile(xs.map((x) => x.ms), 90).toFixed(1),
+  p90Ms: +percentile(
+    xs.map((x) => x.ms),
+    90,
+  ).toFixed(1),
   medianPeakRssMiB: +(median(xs.map((x) => x.rssKiB)) / 1024).toFixed(1),
   maxPeakRssMiB: +(Math.max(...xs.map((x) => x.rssKiB)) / 1024).toFixed(1),
 });
 const rows = [row("scope-watchdog check --json", check), row("node -e 0 (floor)", bare)];
-console.log(JSON.stringify({ bench: "check", runs, machine: machine(), rows, ratioToFloor: +(rows[0].medianMs / rows[1].medianMs).toFixed(2) }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      bench: "check",
+      runs,
+      machine: machine(),
+      rows,
+      ratioToFloor: +(rows[0].medianMs / rows[1].medianMs).toFixed(2),
+    },
+    null,
+    2,
+  ),
+);
 await rm(root, { recursive: true, force: true });

@@ -15,7 +15,14 @@ const root = await tempDir();
 const t = await typicalState(root);
 const paired = path.join(t.stateDir, "devices", "paired.json");
 const all = JSON.parse(await readFile(paired, "utf8"));
-const full = ["operator.admin", "operator.approvals", "operator.pairing", "operator.read", "operator.talk.secrets", "operator.write"];
+const full = [
+  "operator.admin",
+  "operator.approvals",
+  "operator.pairing",
+  "operator.read",
+  "operator.talk.secrets",
+  "operator.write",
+];
 all[t.me.deviceId].scopes = full;
 all[t.me.deviceId].approvedScopes = full;
 await writeFile(paired, JSON.stringify(all));
@@ -36,7 +43,8 @@ const cpuSeconds = async () => {
   const f = (await readFile(`/proc/${child.pid}/stat`, "utf8")).split(") ")[1].split(" ");
   return (Number(f[11]) + Number(f[12])) / ticks; // utime + stime
 };
-const rssMiB = async () => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${child.pid}/status`, "utf8"))[1]) / 1024;
+const rssMiB = async () =>
+  Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${child.pid}/status`, "utf8"))[1]) / 1024;
 
 await new Promise((r) => setTimeout(r, 5_000)); // start-up is not idle
 const cpu0 = await cpuSeconds();
@@ -58,8 +66,14 @@ console.log(
       minutes,
       machine: machine(),
       cpuSecondsPerHour: +((cpu1 - cpu0) / elapsedH).toFixed(3),
-      rssMiB: { first: +rss[0].toFixed(1), median: +median(rss).toFixed(1), max: +Math.max(...rss).toFixed(1), last: +rss.at(-1).toFixed(1) },
-      warningsLogged: output.split("\n").filter((l) => l.includes('"level":40') || l.includes('"level":50')).length,
+      rssMiB: {
+        first: +rss[0].toFixed(1),
+        median: +median(rss).toFixed(1),
+        max: +Math.max(...rss).toFixed(1),
+        last: +rss.at(-1).toFixed(1),
+      },
+      warningsLogged: output.split("\n").filter((l) => l.includes('"level":40') || l.includes('"level":50'))
+        .length,
     },
     null,
     2,

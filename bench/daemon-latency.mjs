@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { ROOT, machine, median, percentile, tempDir, typicalState } from "./lib.mjs";
+import { machine, median, percentile, ROOT, tempDir, typicalState } from "./lib.mjs";
 
 const dist = (p) => import(path.join(ROOT, "dist", p));
 const { Daemon } = await dist("daemon/daemon.js");
@@ -21,7 +21,14 @@ const t = await typicalState(root);
 const pairedFile = path.join(t.stateDir, "devices", "paired.json");
 // start from a healthy local device (no pending request)
 const all = JSON.parse(await readFile(pairedFile, "utf8"));
-const full = ["operator.admin", "operator.approvals", "operator.pairing", "operator.read", "operator.talk.secrets", "operator.write"];
+const full = [
+  "operator.admin",
+  "operator.approvals",
+  "operator.pairing",
+  "operator.read",
+  "operator.talk.secrets",
+  "operator.write",
+];
 const healthy = structuredClone(all);
 healthy[t.me.deviceId].scopes = full;
 healthy[t.me.deviceId].approvedScopes = full;
@@ -33,7 +40,14 @@ const cfg = validateConfig(JSON.parse(await readFile(t.config, "utf8")));
 const env = { HOME: t.home, XDG_STATE_HOME: path.join(root, "state"), PATH: process.env.PATH };
 let waiter = null;
 const deps = {
-  ...createDefaultDeps({ config: { config: cfg.config, file: t.config, source: "--config" }, configFlag: t.config, env, home: t.home, logger: silentLogger, dataDir: path.join(root, "state", "sw") }),
+  ...createDefaultDeps({
+    config: { config: cfg.config, file: t.config, source: "--config" },
+    configFlag: t.config,
+    env,
+    home: t.home,
+    logger: silentLogger,
+    dataDir: path.join(root, "state", "sw"),
+  }),
   onEvaluated: (e) => {
     const has = e.findings.some((f) => f.code === "baseline-missing-scope");
     if (waiter && has === waiter.want) {

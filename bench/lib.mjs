@@ -34,15 +34,33 @@ export function identity() {
 }
 
 const json = (file, value) =>
-  mkdir(path.dirname(file), { recursive: true }).then(() => writeFile(file, JSON.stringify(value, null, 2), { mode: 0o600 }));
+  mkdir(path.dirname(file), { recursive: true }).then(() =>
+    writeFile(file, JSON.stringify(value, null, 2), { mode: 0o600 }),
+  );
 
 function paired(id, scopes, clientId = "cli") {
   const now = Date.now() - 3_600_000;
   return {
-    deviceId: id.deviceId, publicKey: id.publicKey, platform: "linux", clientId, clientMode: clientId,
-    role: "operator", roles: ["operator"], scopes, approvedScopes: scopes,
-    tokens: { operator: { token: randomBytes(32).toString("base64url"), role: "operator", scopes, createdAtMs: now, lastUsedAtMs: now } },
-    createdAtMs: now, approvedAtMs: now,
+    deviceId: id.deviceId,
+    publicKey: id.publicKey,
+    platform: "linux",
+    clientId,
+    clientMode: clientId,
+    role: "operator",
+    roles: ["operator"],
+    scopes,
+    approvedScopes: scopes,
+    tokens: {
+      operator: {
+        token: randomBytes(32).toString("base64url"),
+        role: "operator",
+        scopes,
+        createdAtMs: now,
+        lastUsedAtMs: now,
+      },
+    },
+    createdAtMs: now,
+    approvedAtMs: now,
   };
 }
 
@@ -56,22 +74,71 @@ export async function typicalState(root, version = "2026.4.20") {
   const me = identity();
   const others = [identity(), identity(), identity(), identity()];
   await json(path.join(stateDir, "openclaw.json"), {
-    gateway: { mode: "local", port: 18790, bind: "loopback", auth: { mode: "token", token: randomBytes(24).toString("hex") } },
+    gateway: {
+      mode: "local",
+      port: 18790,
+      bind: "loopback",
+      auth: { mode: "token", token: randomBytes(24).toString("hex") },
+    },
     agents: { defaults: { heartbeat: { every: "30m" } } },
   });
   await json(path.join(stateDir, "identity", "device.json"), { version: 1, ...me, createdAtMs: Date.now() });
   await json(path.join(stateDir, "identity", "device-auth.json"), {
-    version: 1, deviceId: me.deviceId,
-    tokens: { operator: { token: randomBytes(32).toString("base64url"), role: "operator", scopes: ["operator.approvals"], updatedAtMs: Date.now() } },
+    version: 1,
+    deviceId: me.deviceId,
+    tokens: {
+      operator: {
+        token: randomBytes(32).toString("base64url"),
+        role: "operator",
+        scopes: ["operator.approvals"],
+        updatedAtMs: Date.now(),
+      },
+    },
   });
-  const all = [paired(me, ["operator.approvals"]), ...others.map((o, i) => paired(o, ["operator.read", "operator.write"], i % 2 ? "openclaw-ios" : "openclaw-macos"))];
-  await json(path.join(stateDir, "devices", "paired.json"), Object.fromEntries(all.map((d) => [d.deviceId, d])));
+  const all = [
+    paired(me, ["operator.approvals"]),
+    ...others.map((o, i) =>
+      paired(o, ["operator.read", "operator.write"], i % 2 ? "openclaw-ios" : "openclaw-macos"),
+    ),
+  ];
+  await json(
+    path.join(stateDir, "devices", "paired.json"),
+    Object.fromEntries(all.map((d) => [d.deviceId, d])),
+  );
   const pend = (id, scopes, clientId) => ({
-    requestId: randomUUID(), deviceId: id.deviceId, publicKey: id.publicKey, displayName: clientId, platform: "linux",
-    clientId, clientMode: "cli", role: "operator", roles: ["operator"], scopes, silent: false, isRepair: true, ts: Date.now() - 10_000,
+    requestId: randomUUID(),
+    deviceId: id.deviceId,
+    publicKey: id.publicKey,
+    displayName: clientId,
+    platform: "linux",
+    clientId,
+    clientMode: "cli",
+    role: "operator",
+    roles: ["operator"],
+    scopes,
+    silent: false,
+    isRepair: true,
+    ts: Date.now() - 10_000,
   });
-  const pending = [pend(me, ["operator.admin", "operator.approvals", "operator.pairing", "operator.read", "operator.talk.secrets", "operator.write"], "cli"), pend(others[0], ["operator.admin"], "openclaw-ios")];
-  await json(path.join(stateDir, "devices", "pending.json"), Object.fromEntries(pending.map((p) => [p.requestId, p])));
+  const pending = [
+    pend(
+      me,
+      [
+        "operator.admin",
+        "operator.approvals",
+        "operator.pairing",
+        "operator.read",
+        "operator.talk.secrets",
+        "operator.write",
+      ],
+      "cli",
+    ),
+    pend(others[0], ["operator.admin"], "openclaw-ios"),
+  ];
+  await json(
+    path.join(stateDir, "devices", "pending.json"),
+    Object.fromEntries(pending.map((p) => [p.requestId, p])),
+  );
   const pkg = path.join(root, "oc", "lib", "node_modules", "openclaw");
   await json(path.join(pkg, "package.json"), { name: "openclaw", version });
   await writeFile(path.join(pkg, "openclaw.mjs"), "#!/usr/bin/env node\n", { mode: 0o755 });

@@ -3,9 +3,8 @@
 import { Command, Option } from "commander";
 import { ConfigError } from "../config/load.js";
 import { NoOpenClawStateError } from "../daemon/inspect.js";
+import { VERSION } from "../version.js";
 import { EXIT, type Io, print, processIo } from "./io.js";
-
-const VERSION = "0.1.0";
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command("scope-watchdog")
@@ -29,6 +28,31 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description("Run the watchdog in the foreground (what the systemd unit runs).")
     .option("--config <file>", "the watchdog's config file")
     .action(async (opts) => setExit(await (await import("./run.js")).runDaemon(opts, io)));
+
+  program
+    .command("pair")
+    .description(
+      "Pair the watchdog's own device (operator.read and operator.pairing) for its live connection; prints the one approve command. Exit 0 paired, 1 waiting for approval, 2 failed.",
+    )
+    .option("--json", "print the result as JSON")
+    .option("--state-dir <dir>", "OpenClaw's state directory (default: as OpenClaw resolves it)")
+    .option("--profile <name>", "OpenClaw profile (~/.openclaw-<name>)")
+    .option("--config <file>", "the watchdog's config file")
+    .action(async (opts) => setExit(await (await import("./pair.js")).runPairCommand(opts, io)));
+
+  program
+    .command("silence [code]")
+    .description(
+      "Mute notifications for a finding code for a while (still detected and logged); --list shows, --clear CODE unmutes.",
+    )
+    .option("--for <duration>", "how long, e.g. 30m, 2h, 1d")
+    .option("--list", "show the codes silenced now")
+    .option("--clear <code>", "unmute a code")
+    .option("--json", "print the result as JSON")
+    .option("--config <file>", "the watchdog's config file")
+    .action(async (code: string | undefined, opts) =>
+      setExit(await (await import("./silence.js")).runSilence(code, opts, io)),
+    );
 
   const config = program.command("config").description("Validate the config file or print its JSON Schema.");
   config

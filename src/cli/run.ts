@@ -1,10 +1,13 @@
 // `scope-watchdog run`: the daemon in the foreground (systemd runs this). Signals are handled here only.
 
+import { createNotifier } from "../actions/notify/notifier.js";
 import { resolveDataDir } from "../actions/state-store.js";
 import { loadConfig } from "../config/load.js";
-import { Daemon } from "../daemon/daemon.js";
+import type { Config } from "../config/schema.js";
+import { Daemon, type Evaluation } from "../daemon/daemon.js";
 import { createDefaultDeps } from "../daemon/deps.js";
 import { createDaemonLogger } from "../daemon/logger.js";
+import type { Logger } from "../log.js";
 import { EXIT, type Io } from "./io.js";
 import { colourWanted } from "./style.js";
 
@@ -18,6 +21,28 @@ export interface RunHandle {
   done: Promise<number>;
 }
 
+/** An action that follows every evaluation (notify, heal, metrics) and takes new config on reload. */
+interface Follower {
+  name: string;
+  onEvaluation(e: Evaluation): Promise<void>;
+  reconfigure?(config: Config): void;
+  stop(): Promise<void>;
+}
+
+function fanOut(followers: Follower[], logger: Logger): (e: Evaluation) => Promise<void> {
+  return async (e) => {
+    await Promise.all(
+      followers.map((f) =>
+        f
+          .onEvaluation(e)
+          .catch((err: unknown) =>
+            logger.error({ err: String(err), component: f.name }, "follow-up action failed"),
+          ),
+      ),
+    );
+  };
+}
+
 /** Starts the daemon and wires SIGINT/SIGTERM (stop) and SIGHUP (reload) of `proc`. */
 export async function startRun(
   opts: RunOptions,
@@ -28,17 +53,32 @@ export async function startRun(
   const cfg = loaded.config;
   const tty = Boolean(io.stdout.isTTY);
   let daemon: Daemon | undefined;
+  const secrets = () => daemon?.secrets() ?? [];
   const logger = createDaemonLogger({
     level: cfg.log.level,
     pretty: cfg.log.format === "pretty" || (cfg.log.format === "auto" && tty),
     colour: colourWanted(io.env, tty),
     sink: io.stdout,
-    getSecrets: () => daemon?.secrets() ?? [],
+    getSecrets: secrets,
   });
   const dataDir = resolveDataDir(cfg.dataDir, io.env, io.home);
-  daemon = new Daemon(
-    loaded,
-    createDefaultDeps({
+  const notifier = createNotifier({
+    config: cfg.notify,
+    logger: logger.child({ component: "notify" }),
+    dataDir,
+    env: io.env,
+    secrets,
+  });
+  const followers: Follower[] = [
+    {
+      name: "notify",
+      onEvaluation: (e) => notifier.onEvaluation(e),
+      reconfigure: (c) => notifier.reconfigure(c.notify),
+      stop: () => notifier.stop(),
+    },
+  ];
+  daemon = new Daemon(loaded, {
+    ...createDefaultDeps({
       config: loaded,
       configFlag: opts.config,
       env: io.env,
@@ -46,7 +86,11 @@ export async function startRun(
       logger,
       dataDir,
     }),
-  );
+    onEvaluated: fanOut(followers, logger),
+    onReload: (next) => {
+      for (const f of followers) f.reconfigure?.(next.config);
+    },
+  });
   const d = daemon;
   let resolveDone: (code: number) => void = () => {};
   const done = new Promise<number>((r) => {
@@ -55,7 +99,10 @@ export async function startRun(
   const onStop = (signal: string) => {
     if (d.stopped) return; // a second signal while stopping is ignored
     logger.info({ signal }, "stopping");
-    void d.stop().then(() => resolveDone(EXIT.ok));
+    void d
+      .stop()
+      .then(() => Promise.all(followers.map((f) => f.stop())))
+      .then(() => resolveDone(EXIT.ok));
   };
   const onHup = () => {
     void d.reload();

@@ -2,21 +2,13 @@
 
 import cron from "node-cron";
 import { z } from "zod";
-import { DURATION_RE, parseDuration } from "./duration.js";
+import { notifySchema } from "./schema-notify.js";
+import { duration } from "./schema-parts.js";
 
 const scopeName = z
   .string()
   .regex(/^[a-z][a-z0-9_.-]*$/, "a scope name such as operator.admin")
   .describe("An OpenClaw scope, e.g. operator.admin");
-
-/** A duration such as "90s", "5m", "4h"; parsed to milliseconds. */
-export function duration(description: string) {
-  return z
-    .string()
-    .regex(DURATION_RE, 'a duration such as "30s", "5m" or "4h"')
-    .transform((text) => parseDuration(text) ?? 0)
-    .describe(description);
-}
 
 const nullablePath = (description: string) =>
   z.string().min(1).nullable().default(null).describe(description);
@@ -86,6 +78,28 @@ export const configSchema = z
       .strict()
       .prefault({})
       .describe("Watching OpenClaw's state files."),
+    connection: z
+      .object({
+        enabled: z
+          .union([z.literal("auto"), z.boolean()])
+          .default("auto")
+          .describe(
+            "The watchdog's own gateway connection (live pairing events and close codes). auto: only once `scope-watchdog pair` has created the watchdog's device identity, so the daemon never pairs a device on its own.",
+          ),
+        url: z
+          .string()
+          .regex(
+            /^wss?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/.*)?$/,
+            "a loopback WebSocket URL such as ws://127.0.0.1:18789",
+          )
+          .nullable()
+          .default(null)
+          .describe("The gateway URL. null: ws://127.0.0.1:<gateway.port from openclaw.json>."),
+        handshakeTimeout: duration("From opening the socket to the gateway's hello-ok.").prefault("10s"),
+      })
+      .strict()
+      .prefault({})
+      .describe("The watchdog's own connection to the gateway, under its own device identity."),
     detect: z
       .object({
         closeWindow: duration(
@@ -98,6 +112,11 @@ export const configSchema = z
       .strict()
       .prefault({})
       .describe("Detection windows."),
+    notify: notifySchema
+      .prefault({})
+      .describe(
+        "Desktop and network notifications: when (grouping, repeats, flapping, silences, rate limit) and through which channels.",
+      ),
     log: z
       .object({
         level: z

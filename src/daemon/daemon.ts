@@ -6,6 +6,7 @@ import path from "node:path";
 import type { LogOffset, StateStore } from "../actions/state-store.js";
 import type { LoadedConfig } from "../config/load.js";
 import type { OpenClawLocation } from "../config/openclaw-paths.js";
+import type { Config } from "../config/schema.js";
 import { isHealthy, localPaired } from "../detect/findings.js";
 import { detectObservationFindings, type ObservationContext } from "../detect/observations.js";
 import type { Logger } from "../log.js";
@@ -15,6 +16,7 @@ import {
   type IncidentState,
   updateIncidents,
 } from "../policy/incidents.js";
+import type { Secret } from "../secret.js";
 import type { OpenClawInstall } from "../sources/openclaw-version.js";
 import { isWsl, shouldPoll } from "../sources/platform.js";
 import type { StateWatcher, StateWatcherOptions } from "../sources/state-watcher.js";
@@ -47,11 +49,14 @@ export interface LogTailLike extends Stoppable {
 /** What the daemon needs from its own gateway connection (src/sources/gateway-connection.ts). */
 export interface ConnectionLike extends Stoppable {
   state(): string;
-  resume(): void;
+  status(): { pausedReason: string | null };
+  /** Reconnects now from a pause or backoff, with new URL or credentials when they changed. */
+  resume(next?: { url?: string; auth?: { mode: string | null; secret: Secret | null } }): void;
   deviceId(): string | null;
 }
 export interface ConnectionOptions {
   inspection: Inspection;
+  config: Config;
   dataDir: string;
   onObservation: (o: Observation) => void;
 }
@@ -73,7 +78,10 @@ export interface DaemonDeps {
   watchForPath: (parent: string, child: string, onAppear: () => void) => Stoppable;
   schedule: (cronExpression: string, run: () => Promise<void>) => Schedule;
   createLogTail?: (opts: LogTailOptions) => LogTailLike;
-  createConnection?: (opts: ConnectionOptions) => ConnectionLike | null;
+  /** The watchdog's own connection, or null when it is off (not paired yet, or disabled). */
+  createConnection?: (opts: ConnectionOptions) => Promise<ConnectionLike | null>;
+  /** Called after a SIGHUP reload was accepted, so the actions can take the new config. */
+  onReload?: (config: LoadedConfig) => void;
   /** Every evaluation's outcome, for the actions that follow detection (notify, heal) and for tests. */
   onEvaluated?: (e: Evaluation) => void | Promise<void>;
 }
@@ -196,6 +204,7 @@ export class Daemon {
     this.schedule = null;
     this.install = null;
     this.log.info({ config: next.file ?? "(defaults)" }, "configuration reloaded");
+    this.deps.onReload?.(next);
     await this.attach();
     this.startSchedule();
     return true;
@@ -234,7 +243,12 @@ export class Daemon {
         ...this.sourceHealth,
         ...(this.logTail ? { log: { healthy: true, detail: JSON.stringify(this.logTail.stats()) } } : {}),
         ...(this.connection
-          ? { connection: { healthy: this.connection.state() === "open", detail: this.connection.state() } }
+          ? {
+              connection: {
+                healthy: this.connection.state() === "open",
+                detail: this.connection.status().pausedReason ?? this.connection.state(),
+              },
+            }
           : {}),
       },
     };
@@ -277,7 +291,7 @@ export class Daemon {
     const first = await this.evaluate("start", this.deps.now());
     if (gen !== this.generation || !first) return;
     this.startLogTail(first, wsl);
-    this.startConnection(first);
+    await this.startConnection(first, gen);
     this.log.info(
       { stateDir: location.stateDir, version: first.install.version, store: first.store },
       "watching OpenClaw",
@@ -331,15 +345,31 @@ export class Daemon {
     this.components.push(this.logTail);
   }
 
-  private startConnection(first: Inspection): void {
+  private async startConnection(first: Inspection, gen: number): Promise<void> {
     const create = this.deps.createConnection;
     if (!create) return;
-    this.connection = create({
-      inspection: first,
-      dataDir: this.deps.stateStore.dir,
-      onObservation: (o) => this.observe(o, false),
-    });
-    if (this.connection) this.components.push(this.connection);
+    let connection: ConnectionLike | null;
+    try {
+      connection = await create({
+        inspection: first,
+        config: this.config.config,
+        dataDir: this.deps.stateStore.dir,
+        onObservation: (o) => this.observe(o, false),
+      });
+    } catch (err) {
+      this.log.error(
+        { err: (err as Error).message },
+        "cannot start the watchdog's own gateway connection; files and log are still watched",
+      );
+      return;
+    }
+    if (!connection) return;
+    if (gen !== this.generation || this.stopped) {
+      await connection.stop();
+      return;
+    }
+    this.connection = connection;
+    this.components.push(connection);
   }
 
   private async detach(): Promise<void> {
@@ -389,7 +419,13 @@ export class Daemon {
       { kind: o.kind, source: o.source, deviceId: o.deviceId, requestId: o.requestId, stale },
       "observation",
     );
-    if (o.kind === "pairing-resolved" || o.kind === "device-removed") this.connection?.resume();
+    // A pairing decision may unblock a paused connection; its own removal must not (it would re-pair silently).
+    if (
+      o.kind === "pairing-resolved" ||
+      (o.kind === "device-removed" && o.deviceId !== this.connection?.deviceId())
+    ) {
+      this.connection?.resume();
+    }
     if (!stale) this.trigger(`${o.source}:${o.kind}`, o.atMs);
   }
 
@@ -446,6 +482,20 @@ export class Daemon {
       return null;
     }
     if (this.stopped) return null;
+    const before = this.lastInspection?.gateway;
+    const after = inspection.gateway;
+    if (
+      before &&
+      (before.port !== after.port ||
+        before.secret?.reveal() !== after.secret?.reveal() ||
+        before.authMode !== after.authMode)
+    ) {
+      // openclaw.json changed the gateway's port or credentials: a paused connection may work again
+      this.connection?.resume({
+        ...(this.config.config.connection.url ? {} : { url: `ws://127.0.0.1:${after.port}` }),
+        auth: { mode: after.authMode, secret: after.secret },
+      });
+    }
     this.lastInspection = inspection;
     const digest = stateDigest(inspection);
     const stateChanged = digest !== this.lastDigest;
@@ -468,7 +518,7 @@ export class Daemon {
     const findings = [...inspection.findings, ...detectObservationFindings(this.observations, ctx)];
     const { state, events } = updateIncidents(this.incidents, findings, started);
     this.incidents = state;
-    for (const e of events) this.logIncident(e);
+    for (const e of events) this.logIncident(e, trigger, triggeredAtMs);
     if (stateChanged && events.length === 0 && trigger.startsWith("files")) {
       this.log.debug({ trigger }, "pairing state changed without changing any finding");
     }
@@ -492,7 +542,7 @@ export class Daemon {
     return inspection;
   }
 
-  private logIncident(e: IncidentEvent): void {
+  private logIncident(e: IncidentEvent, trigger: string, triggeredAtMs: number): void {
     const f = e.incident.finding;
     const fields = {
       code: f.code,
@@ -501,6 +551,8 @@ export class Daemon {
       requestId: f.requestId,
       scopes: f.scopes,
       fix: f.fix?.command,
+      trigger,
+      latencyMs: this.deps.now() - triggeredAtMs,
     };
     switch (e.type) {
       case "opened":

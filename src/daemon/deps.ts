@@ -8,9 +8,13 @@ import cron from "node-cron";
 import { createStateStore } from "../actions/state-store.js";
 import { type LoadedConfig, loadConfig } from "../config/load.js";
 import type { Logger } from "../log.js";
+import { createGatewayConnection } from "../sources/gateway-connection.js";
+import { gatewayUrl } from "../sources/gateway-protocol.js";
 import { findOpenClaw } from "../sources/openclaw-version.js";
 import { createStateWatcher } from "../sources/state-watcher.js";
-import type { DaemonDeps, Schedule, Stoppable } from "./daemon.js";
+import { loadOrCreateWatchdogIdentity, watchdogIdentityFile } from "../sources/watchdog-identity.js";
+import { VERSION } from "../version.js";
+import type { ConnectionLike, ConnectionOptions, DaemonDeps, Schedule, Stoppable } from "./daemon.js";
 
 /** Watches `parent` (depth 0) until `child` appears; if `parent` does not exist the reconcile finds it later. */
 export function watchForPath(parent: string, child: string, onAppear: () => void, logger: Logger): Stoppable {
@@ -69,6 +73,34 @@ export function cronSchedule(expr: string, run: () => Promise<void>, logger: Log
   };
 }
 
+/**
+ * The watchdog's own gateway connection, when enabled. With "auto" it starts only once `scope-watchdog pair`
+ * has created the watchdog's identity, so the daemon never pairs a device with operator.pairing on its own.
+ */
+export async function startConnection(o: ConnectionOptions, logger: Logger): Promise<ConnectionLike | null> {
+  const cfg = o.config.connection;
+  const file = watchdogIdentityFile(o.dataDir);
+  if (cfg.enabled === false) return null;
+  if (cfg.enabled === "auto" && !existsSync(file)) {
+    logger.info(
+      "live gateway connection off: run `scope-watchdog pair` once to see pairing events as they happen",
+    );
+    return null;
+  }
+  const { identity } = await loadOrCreateWatchdogIdentity(file);
+  const connection = createGatewayConnection({
+    url: cfg.url ?? gatewayUrl(o.inspection.gateway.port),
+    identity,
+    auth: { mode: o.inspection.gateway.authMode, secret: o.inspection.gateway.secret },
+    clientVersion: VERSION,
+    handshakeTimeoutMs: cfg.handshakeTimeout,
+    logger: logger.child({ component: "connection" }),
+    onObservation: o.onObservation,
+  });
+  connection.start();
+  return connection;
+}
+
 export interface DefaultDepsOptions {
   config: LoadedConfig;
   configFlag: string | undefined;
@@ -89,5 +121,6 @@ export function createDefaultDeps(o: DefaultDepsOptions): DaemonDeps {
     createStateWatcher,
     watchForPath: (parent, child, onAppear) => watchForPath(parent, child, onAppear, o.logger),
     schedule: (expr, run) => cronSchedule(expr, run, o.logger),
+    createConnection: (opts) => startConnection(opts, o.logger),
   };
 }

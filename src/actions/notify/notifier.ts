@@ -1,0 +1,229 @@
+// The notifier action the daemon calls after every evaluation: reads the silences, asks the pure policy what to
+// send, renders and dispatches it in the background, and owns the one timer the policy asks for (group wait,
+// repeats, silence ends, the rate-limit window). stop() is idempotent and leaves no timer or request behind.
+
+import os from "node:os";
+import type { NotifyConfig } from "../../config/schema-notify.js";
+import type { Logger } from "../../log.js";
+import { decide, emptyNotifyState, type NotifyDecision, type NotifyInput } from "../../policy/notify.js";
+import { isWsl } from "../../sources/platform.js";
+import type { Finding } from "../../types.js";
+import { createSilenceReader } from "../silences.js";
+import { type Channel, redactUrl } from "./channel.js";
+import {
+  createDesktopChannel,
+  type DesktopBackend,
+  type DesktopChannel,
+  type DesktopFacts,
+  realDesktopFacts,
+} from "./desktop.js";
+import { createDispatcher } from "./dispatch.js";
+import { createNtfyChannel } from "./ntfy.js";
+import { renderNotification } from "./text.js";
+import { createWebhookChannel } from "./webhook.js";
+
+const USER_AGENT = "openclaw-scope-watchdog/0.1.0 (+notify)";
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** What the notifier reads of the daemon's `Evaluation` (which satisfies it): findings, gateway secret, device. */
+export interface EvaluationView {
+  findings: readonly Finding[];
+  inspection: {
+    gateway: { secret: { reveal(): string } | null };
+    device: { deviceId: string; paired: boolean; approvedScopes: readonly string[] } | null;
+  } | null;
+}
+
+export interface NotifierOptions {
+  /** The `notify` config section. */
+  config: NotifyConfig;
+  logger: Logger;
+  /** The watchdog's data dir (silences.json lives there). */
+  dataDir: string;
+  now?: () => number;
+  env?: NodeJS.ProcessEnv;
+  /** Secrets to keep out of every notification, besides the gateway secret seen in evaluations. */
+  secrets?: () => readonly string[];
+  hostname?: string;
+  /** IANA zone for clock times in texts; default: the machine's. */
+  timeZone?: string;
+  /** Test seams: the desktop's machine facts and backend (a Windows toast cannot run on Linux CI). */
+  desktop?: { facts?: Partial<DesktopFacts>; backend?: DesktopBackend };
+  /** Test seam: faster HTTP retry backoff. */
+  backoff?: { initialMs: number; multiplier: number; maxMs: number };
+}
+
+export interface Notifier {
+  /** Hands one evaluation to the policy; resolves once decided (sending continues in the background). */
+  onEvaluation(e: EvaluationView): Promise<void>;
+  /** Resolves when every decision and send started so far has finished. */
+  settled(): Promise<void>;
+  /** Applies a reloaded `notify` section (SIGHUP) without forgetting what was already sent. */
+  reconfigure(config: NotifyConfig): void;
+  /** Cancels the timer and in-flight sends; idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Builds the channels the config asks for. */
+function createChannels(
+  o: NotifierOptions,
+  env: NodeJS.ProcessEnv,
+): { desktop: DesktopChannel | null; network: Channel[] } {
+  const c = o.config;
+  const desktop = c.desktop.enabled
+    ? createDesktopChannel({
+        minSeverity: c.desktop.minSeverity,
+        timeoutMs: c.desktop.timeout,
+        facts: { ...realDesktopFacts(env, isWsl(env)), ...o.desktop?.facts },
+        ...(o.desktop?.backend ? { backend: o.desktop.backend } : {}),
+      })
+    : null;
+  const network: Channel[] = [];
+  const http = { userAgent: USER_AGENT, ...(o.backoff ? { backoff: o.backoff } : {}) };
+  if (c.ntfy.url)
+    network.push(
+      createNtfyChannel({
+        url: c.ntfy.url,
+        minSeverity: c.ntfy.minSeverity,
+        timeoutMs: c.ntfy.timeout,
+        retries: c.ntfy.retries,
+        ...http,
+      }),
+    );
+  if (c.webhook.url)
+    network.push(
+      createWebhookChannel({
+        url: c.webhook.url,
+        minSeverity: c.webhook.minSeverity,
+        timeoutMs: c.webhook.timeout,
+        retries: c.webhook.retries,
+        ...http,
+      }),
+    );
+  return { desktop, network };
+}
+
+/** The notifier for the daemon's onEvaluated hook. */
+export function createNotifier(o: NotifierOptions): Notifier {
+  const now = o.now ?? Date.now;
+  const env = o.env ?? process.env;
+  const log = o.logger.child({ component: "notify" });
+  const hostname = o.hostname ?? os.hostname();
+  const silences = createSilenceReader(o.dataDir, log);
+  let config = o.config;
+  let dispatcher = createDispatcher({ desktop: null, network: [], logger: log });
+  const abort = new AbortController();
+  const inflight = new Set<Promise<unknown>>();
+  let state = emptyNotifyState();
+  let queue: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | null = null;
+  let gatewaySecret: string | null = null;
+  let stopping: Promise<void> | null = null;
+
+  function configure(next: NotifyConfig): void {
+    config = next;
+    const { desktop, network } = createChannels({ ...o, config: next }, env);
+    dispatcher = createDispatcher({ desktop, network, logger: log });
+    log.info(
+      {
+        desktop: desktop !== null,
+        ntfy: next.ntfy.url ? redactUrl(next.ntfy.url) : null,
+        webhook: next.webhook.url ? redactUrl(next.webhook.url) : null,
+        minSeverity: next.minSeverity,
+      },
+      "notifications ready",
+    );
+    if (desktop) track(prepareDesktop(desktop));
+  }
+  configure(o.config);
+
+  function track(p: Promise<unknown>): void {
+    const safe = p.catch((err: unknown) => log.error({ err: String(err) }, "notification step failed"));
+    inflight.add(safe);
+    void safe.finally(() => inflight.delete(safe));
+  }
+
+  async function prepareDesktop(d: DesktopChannel): Promise<void> {
+    const r = await d.prepare();
+    for (const file of r.changed)
+      log.info(
+        { file },
+        "made node-notifier's SnoreToast executable (chmod +x) so Windows toasts can show from WSL",
+      );
+    if (r.problem) log.warn({ problem: r.problem }, `Windows toasts cannot run: ${r.problem}`);
+  }
+
+  const secrets = (): string[] => [...(o.secrets?.() ?? []), ...(gatewaySecret ? [gatewaySecret] : [])];
+
+  function apply(d: NotifyDecision): void {
+    state = d.next;
+    for (const s of d.suppressed)
+      log.info(
+        { code: s.codes[0], codes: s.codes, kind: s.kind, reason: s.reason, group: s.key },
+        s.reason === "silenced"
+          ? "notification not sent: code silenced"
+          : "notification held back by the rate limit",
+      );
+    for (const n of d.notifications) {
+      const r = renderNotification(n, { hostname, secrets: secrets(), timeZone: o.timeZone });
+      log.info(
+        { code: r.codes[0], codes: r.codes, kind: r.kind, severity: r.severity, group: n.key },
+        `notify: ${r.title}`,
+      );
+      track(dispatcher.dispatch(r, abort.signal));
+    }
+    schedule(d.wakeAtMs);
+  }
+
+  function schedule(wakeAtMs: number | null): void {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (wakeAtMs === null || stopping) return;
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, wakeAtMs - now()));
+    timer = setTimeout(() => {
+      timer = null;
+      void enqueue(null);
+    }, delay);
+    timer.unref();
+  }
+
+  function enqueue(e: EvaluationView | null): Promise<void> {
+    const step = async () => {
+      if (stopping) return;
+      const input: NotifyInput = { findings: e ? e.findings : null, silences: await silences.read() };
+      if (e?.inspection) {
+        gatewaySecret = e.inspection.gateway.secret?.reveal() ?? null;
+        const dev = e.inspection.device;
+        input.device = dev?.paired ? { deviceId: dev.deviceId, approvedScopes: dev.approvedScopes } : null;
+      }
+      if (stopping) return;
+      apply(decide(state, input, now(), config));
+    };
+    const next = queue.then(step, step);
+    queue = next.catch((err: unknown) => log.error({ err: String(err) }, "notification decision failed"));
+    return queue;
+  }
+
+  return {
+    onEvaluation: (e) => enqueue(e),
+    reconfigure(next) {
+      if (stopping) return;
+      configure(next);
+      void enqueue(null); // new timings (group wait, repeat) take effect now
+    },
+    async settled() {
+      await queue;
+      while (inflight.size > 0) await Promise.all([...inflight]);
+    },
+    stop() {
+      stopping ??= (async () => {
+        if (timer) clearTimeout(timer);
+        timer = null;
+        abort.abort(new Error("notifier stopped"));
+        await queue;
+        await Promise.all([...inflight]);
+      })();
+      return stopping;
+    },
+  };
+}

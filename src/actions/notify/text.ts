@@ -1,0 +1,187 @@
+// How a decided notification reads: title, body and the webhook body, built only from finding fields meant
+// for people (message, impact, fix) and scrubbed of secrets. Pure (time zone and host passed in).
+
+import type { Notification, NotifyMember, RecoveryCause } from "../../policy/notify.js";
+import type { FindingCode } from "../../types.js";
+import type { Rendered, WebhookPayload } from "./channel.js";
+import { scrubText } from "./scrub.js";
+
+/** The problem each code names, for titles. */
+const HEADLINE: Record<FindingCode, string> = {
+  "scope-regression": "OpenClaw device lost scopes",
+  "baseline-missing-scope": "OpenClaw device lacks required scopes",
+  "scope-upgrade-pending": "OpenClaw scope upgrade awaits approval",
+  "pairing-required-close": "OpenClaw refused a connection: pairing required",
+  "device-not-paired": "OpenClaw device is not paired",
+  "device-identity-changed": "OpenClaw device identity changed",
+  "token-scope-drift": "OpenClaw device token narrower than approved",
+  "device-token-mismatch": "OpenClaw rejected a device token",
+  "gateway-auth-failure": "OpenClaw gateway refused authentication",
+  "legacy-device-auth-present": "OpenClaw legacy device-auth file is back",
+  "gateway-unreachable": "OpenClaw gateway unreachable",
+  "state-unreadable": "Cannot read OpenClaw's pairing state",
+  "pairing-request-other-device": "Another device asks to pair with OpenClaw",
+  "openclaw-version-unknown": "OpenClaw version unknown",
+};
+
+/** Codes whose impact text names the calls that break (subagents, cron, CLI): preferred for "Affected". */
+const IMPACT_FIRST: readonly FindingCode[] = ["scope-regression", "baseline-missing-scope"];
+
+export interface RenderOptions {
+  hostname: string;
+  secrets: readonly string[];
+  /** IANA zone for clock times in the text; undefined: the machine's. */
+  timeZone?: string | undefined;
+}
+
+function clock(ms: number, timeZone: string | undefined): string {
+  return new Intl.DateTimeFormat("en-GB", {
+    hour: "2-digit",
+    minute: "2-digit",
+    hour12: false,
+    timeZone,
+  }).format(ms);
+}
+
+function span(ms: number): string {
+  const min = Math.max(1, Math.round(ms / 60_000));
+  if (min < 90) return `${min} min`;
+  const h = Math.floor(min / 60);
+  return min % 60 ? `${h} h ${min % 60} min` : `${h} h`;
+}
+
+function shortId(id: string): string {
+  return id.length > 12 ? `${id.slice(0, 12)}…` : id;
+}
+
+/** The member whose fix to show: one that approves a specific request first, else the most severe with a fix. */
+function fixOf(members: readonly NotifyMember[]): NotifyMember | undefined {
+  return (
+    members.find(
+      (m) => m.finding.fix && m.finding.requestId && m.finding.fix.command.includes(m.finding.requestId),
+    ) ?? members.find((m) => m.finding.fix)
+  );
+}
+
+function impactOf(members: readonly NotifyMember[]): string | undefined {
+  for (const code of IMPACT_FIRST) {
+    const m = members.find((x) => x.code === code && x.finding.impact);
+    if (m) return m.finding.impact;
+  }
+  return members.find((m) => m.finding.impact)?.finding.impact;
+}
+
+function problemLines(n: Notification): string[] {
+  const [primary, ...others] = n.members;
+  if (!primary) return [];
+  const lines = [primary.finding.message];
+  const impact = impactOf(n.members);
+  if (impact) lines.push(`Affected: ${impact}`);
+  const fix = fixOf(n.members)?.finding.fix;
+  if (fix) lines.push(`Fix: ${fix.command}`);
+  if (others.length > 0) lines.push(`Also: ${others.map((m) => m.code).join(", ")}.`);
+  return lines;
+}
+
+function recoveryLine(cause: RecoveryCause, atMs: number, deviceId: string | undefined, tz?: string): string {
+  const at = clock(atMs, tz);
+  const device = deviceId ? `device ${shortId(deviceId)}` : "the device";
+  switch (cause.kind) {
+    case "approved":
+      return `Healed at ${at}, by approval of request ${cause.requestId}: ${device} now has ${cause.scopes.join(", ")}.`;
+    case "scopes-restored":
+      return `Healed at ${at}: ${device} has the scopes it needs again (${cause.scopes.join(", ")}).`;
+    case "cleared":
+      return `Resolved at ${at}: the watchdog no longer sees this problem.`;
+  }
+}
+
+function titleOf(n: Notification): string {
+  const primary = n.members[0];
+  const headline = primary ? HEADLINE[primary.code] : "OpenClaw pairing problem";
+  switch (n.kind) {
+    case "new":
+      return headline;
+    case "escalated":
+      return `Worse: ${headline}`;
+    case "repeat":
+      return `Still open: ${headline}`;
+    case "recovered":
+      return `Healed: ${headline}`;
+    case "flapping":
+      return `Flapping: ${headline}`;
+    case "rate-limited":
+      return `OpenClaw watchdog held back ${n.held?.count ?? 0} notification${n.held?.count === 1 ? "" : "s"}`;
+  }
+}
+
+function bodyLines(n: Notification, tz: string | undefined): string[] {
+  const openFor = n.openedAtMs === null ? "" : span(n.atMs - n.openedAtMs);
+  switch (n.kind) {
+    case "new":
+      return problemLines(n);
+    case "escalated":
+      return [`Now ${n.severity} (was ${n.previousSeverity ?? "lower"}).`, ...problemLines(n)];
+    case "repeat":
+      return [`Still open after ${openFor}.`, ...problemLines(n)];
+    case "recovered": {
+      const r = n.recovery;
+      const lines = r ? [recoveryLine(r.cause, r.atMs, n.deviceId, tz)] : [];
+      if (r?.afterFlapping) lines.push("It has stayed resolved since, after flapping.");
+      lines.push(`Cleared: ${n.members.map((m) => m.code).join(", ")} (open ${openFor}).`);
+      return lines;
+    }
+    case "flapping": {
+      const f = n.flap;
+      const lines = f
+        ? [
+            `It opened and resolved ${f.transitions} times in ${span(f.withinMs)}; it is ${f.open ? "open" : "resolved"} now.`,
+            `The watchdog reports it again once it has been stable for ${span(f.stableForMs)}.`,
+          ]
+        : [];
+      return [...lines, ...problemLines(n)];
+    }
+    case "rate-limited": {
+      const h = n.held;
+      return h
+        ? [
+            `${h.count} notification${h.count === 1 ? " was" : "s were"} not sent since ${clock(h.sinceMs, tz)} to stay under the rate limit (notify.rateLimit).`,
+            `Codes: ${h.codes.join(", ")}. Run: scope-watchdog check`,
+          ]
+        : [];
+    }
+  }
+}
+
+/** Title, body and webhook body of a notification, with `secrets` and token-like values removed. */
+export function renderNotification(n: Notification, opts: RenderOptions): Rendered {
+  const s = (text: string) => scrubText(text, opts.secrets);
+  const title = s(titleOf(n));
+  const body = s(bodyLines(n, opts.timeZone).join("\n"));
+  const codes = n.kind === "rate-limited" ? (n.held?.codes ?? []) : n.members.map((m) => m.code);
+  const payload: WebhookPayload = {
+    version: 1,
+    kind: n.kind,
+    severity: n.severity,
+    title,
+    body,
+    incident: {
+      fingerprint: s(n.key),
+      codes,
+      ...(n.deviceId ? { deviceId: s(n.deviceId) } : {}),
+      ...(n.requestId ? { requestId: s(n.requestId) } : {}),
+      openedAt: n.openedAtMs === null ? null : new Date(n.openedAtMs).toISOString(),
+    },
+    findings: n.members.map((m) => ({
+      code: m.code,
+      severity: m.severity,
+      message: s(m.finding.message),
+      ...(m.finding.fix
+        ? { fix: { command: s(m.finding.fix.command), explanation: s(m.finding.fix.explanation) } }
+        : {}),
+    })),
+    host: opts.hostname,
+    at: new Date(n.atMs).toISOString(),
+  };
+  return { kind: n.kind, severity: n.severity, title, body, codes, payload };
+}

@@ -1,0 +1,462 @@
+// When to notify: (state, what one evaluation found or a timer tick, now, config) -> notifications. Pure.
+//
+// Unit of notification: a GROUP, keyed by device (`device:<deviceId>`), else by the finding's fingerprint. The
+// findings the daemon raises for one narrowed device (baseline-missing-scope, scope-upgrade-pending,
+// scope-regression, pairing-required-close) arrive within milliseconds of each other from file and log
+// events; the group waits `groupWait` after it opens, then sends ONE notification naming all of them.
+//
+// Per group (first match wins; "unsilenced" = members whose code is not silenced now):
+//   flapping (>= flapping.transitions open/resolve toggles within flapping.within), not yet reported
+//                                                   -> "flapping" once; nothing else until stable
+//   open, not notified, now >= openedAt + groupWait -> "new"       (all silenced: logged once, not sent)
+//   open, notified, unsilenced severity > sent peak for groupWait
+//                                                   -> "escalated"
+//   open, notified, critical, now >= lastSent + repeatAfter
+//                                                   -> "repeat"
+//   resolved, notified, now >= resolvedAt + groupWait (stableFor after flapping)
+//                                                   -> "recovered" once (if sendResolved), saying what healed it
+// Every notification passes a global rate limit (rateLimit.max per rateLimit.per); the excess is marked as
+// sent (never retried) and summarised once in a "rate-limited" notification when the window has room.
+// The findings of each evaluation are the truth (not the incident events): open/resolved is recomputed each
+// time, so a skipped evaluation cannot make a notification repeat or go missing. The state is plain data kept
+// in memory by the caller; after a daemon restart, incidents still open are notified once more.
+
+import type { NotifyConfig } from "../config/schema-notify.js";
+import { missingScopes, normalizeScopes } from "../detect/scopes.js";
+import type { Finding, FindingCode, Severity } from "../types.js";
+import { fingerprint } from "./incidents.js";
+
+export type NotificationKind = "new" | "escalated" | "repeat" | "recovered" | "flapping" | "rate-limited";
+
+export interface NotifyMember {
+  fingerprint: string;
+  code: FindingCode;
+  severity: Severity;
+  finding: Finding;
+}
+
+/** What healed a group, as far as the pairing state shows it. */
+export type RecoveryCause =
+  | { kind: "approved"; requestId: string; scopes: string[] }
+  | { kind: "scopes-restored"; scopes: string[] }
+  | { kind: "cleared" };
+
+export interface Notification {
+  kind: NotificationKind;
+  /** The group key: the same for every notification about one incident (dedupe key for receivers). */
+  key: string;
+  severity: Severity;
+  atMs: number;
+  /** When the incident opened (null for "rate-limited"). */
+  openedAtMs: number | null;
+  deviceId?: string;
+  requestId?: string;
+  /** The findings this is about, most severe first; silenced codes left out. */
+  members: NotifyMember[];
+  /** "escalated": the severity last sent. */
+  previousSeverity?: Severity;
+  /** "recovered": when and how it healed. */
+  recovery?: { atMs: number; cause: RecoveryCause; afterFlapping: boolean };
+  /** "flapping": how often it toggled, and whether it is open right now. */
+  flap?: { transitions: number; withinMs: number; open: boolean; stableForMs: number };
+  /** "rate-limited": what was held back. */
+  held?: Held;
+}
+
+export interface Suppression {
+  key: string;
+  kind: NotificationKind;
+  codes: FindingCode[];
+  reason: "silenced" | "rate-limited";
+  atMs: number;
+}
+
+/** A muted finding code until `untilMs` (src/actions/silences.ts reads them from silences.json). */
+export interface Silence {
+  code: string;
+  untilMs: number;
+}
+
+export interface NotifyInput {
+  /** Every finding of the evaluation; null on a timer tick (nothing new was read). */
+  findings: readonly Finding[] | null;
+  silences: readonly Silence[];
+  /** The local device's pairing now, to say what healed an incident. */
+  device?: { deviceId: string; approvedScopes: readonly string[] } | null;
+}
+
+export interface GroupState {
+  key: string;
+  /** Open members by fingerprint (severity >= minSeverity); empty while resolved. */
+  members: Record<string, NotifyMember>;
+  /** The members when it was last open, for the recovery and flapping texts. */
+  lastMembers: NotifyMember[];
+  openedAtMs: number;
+  resolvedAtMs: number | null;
+  cause: RecoveryCause | null;
+  /** The user was told about the current (or just resolved) open period. */
+  notified: boolean;
+  peakSentSeverity: Severity | null;
+  lastSentAtMs: number | null;
+  /** When the unsilenced severity first rose above the peak sent (the escalation's group wait). */
+  risingSinceMs: number | null;
+  transitionsMs: number[];
+  lastTransitionMs: number | null;
+  flapping: { sinceMs: number; notified: boolean } | null;
+  /** The last suppression reported, so a silenced change is logged once. */
+  lastSuppressed: string | null;
+}
+
+export interface NotifyState {
+  groups: Record<string, GroupState>;
+  /** When each admitted notification went out, inside the rate-limit window. */
+  sentAtMs: number[];
+  held: Held | null;
+}
+
+/** Notifications held back by the rate limit, summarised once there is room. */
+export interface Held {
+  count: number;
+  sinceMs: number;
+  severity: Severity;
+  codes: FindingCode[];
+}
+
+export interface NotifyDecision {
+  notifications: Notification[];
+  suppressed: Suppression[];
+  next: NotifyState;
+  /** Call decide() again at this time (a group wait, repeat, silence expiry, rate window); null: not needed. */
+  wakeAtMs: number | null;
+}
+
+export type NotifyPolicyConfig = Pick<
+  NotifyConfig,
+  "minSeverity" | "repeatAfter" | "groupWait" | "sendResolved" | "rateLimit" | "flapping"
+>;
+
+const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
+
+/** No groups, nothing sent. */
+export function emptyNotifyState(): NotifyState {
+  return { groups: {}, sentAtMs: [], held: null };
+}
+
+/** The group a finding belongs to: its device, else its own fingerprint. */
+export function groupKey(f: Finding): string {
+  return f.deviceId ? `device:${f.deviceId}` : `finding:${fingerprint(f)}`;
+}
+
+function maxSeverity(members: readonly NotifyMember[]): Severity | null {
+  let best: Severity | null = null;
+  for (const m of members) if (best === null || RANK[m.severity] > RANK[best]) best = m.severity;
+  return best;
+}
+
+function sorted(members: readonly NotifyMember[]): NotifyMember[] {
+  return [...members].sort((a, b) => RANK[b.severity] - RANK[a.severity]);
+}
+
+function silencedAt(silences: readonly Silence[], code: string, nowMs: number): boolean {
+  return silences.some((s) => s.code === code && s.untilMs > nowMs);
+}
+
+/** Says what healed a group: an approved request, restored scopes, or just "the findings cleared". */
+function recoveryCause(members: readonly NotifyMember[], device: NotifyInput["device"]): RecoveryCause {
+  if (!device) return { kind: "cleared" };
+  const mine = members.filter((m) => m.finding.deviceId === device.deviceId);
+  // a pending request's scopes are what it asked for; other findings carry only the missing ones
+  const requests = [
+    ...mine.filter((m) => m.code === "scope-upgrade-pending"),
+    ...mine.filter((m) => m.code !== "scope-upgrade-pending"),
+  ];
+  for (const m of requests) {
+    const { requestId, scopes } = m.finding;
+    if (requestId && scopes?.length && missingScopes(device.approvedScopes, scopes).length === 0)
+      return { kind: "approved", requestId, scopes: normalizeScopes(scopes) };
+  }
+  const lacking = mine
+    .filter((m) => m.code === "baseline-missing-scope" || m.code === "scope-regression")
+    .flatMap((m) => m.finding.scopes ?? []);
+  if (lacking.length > 0 && missingScopes(device.approvedScopes, lacking).length === 0)
+    return { kind: "scopes-restored", scopes: normalizeScopes(device.approvedScopes) };
+  return { kind: "cleared" };
+}
+
+function newGroup(key: string, nowMs: number): GroupState {
+  return {
+    key,
+    members: {},
+    lastMembers: [],
+    openedAtMs: nowMs,
+    resolvedAtMs: null,
+    cause: null,
+    notified: false,
+    peakSentSeverity: null,
+    lastSentAtMs: null,
+    risingSinceMs: null,
+    transitionsMs: [],
+    lastTransitionMs: null,
+    flapping: null,
+    lastSuppressed: null,
+  };
+}
+
+/** Folds one evaluation's findings into the groups: who is open, toggles for flapping, what healed. */
+function observe(
+  groups: Record<string, GroupState>,
+  input: NotifyInput,
+  findings: readonly Finding[],
+  nowMs: number,
+  cfg: NotifyPolicyConfig,
+): void {
+  const current = new Map<string, Record<string, NotifyMember>>();
+  for (const f of findings) {
+    if (RANK[f.severity] < RANK[cfg.minSeverity]) continue;
+    const key = groupKey(f);
+    const fp = fingerprint(f);
+    const members = current.get(key) ?? {};
+    members[fp] ??= { fingerprint: fp, code: f.code, severity: f.severity, finding: f };
+    current.set(key, members);
+  }
+  for (const key of new Set([...Object.keys(groups), ...current.keys()])) {
+    const existed = groups[key];
+    const g = existed ?? newGroup(key, nowMs);
+    groups[key] = g;
+    const wasOpen = Object.keys(g.members).length > 0;
+    const members = current.get(key) ?? {};
+    const isOpen = Object.keys(members).length > 0;
+    // a toggle for flapping; a group's first opening is not one
+    if (wasOpen !== isOpen && existed !== undefined) {
+      g.transitionsMs.push(nowMs);
+      g.lastTransitionMs = nowMs;
+      const recent = g.transitionsMs.filter((t) => t > nowMs - cfg.flapping.within);
+      if (!g.flapping && recent.length >= cfg.flapping.transitions)
+        g.flapping = { sinceMs: nowMs, notified: false };
+    }
+    if (!wasOpen && isOpen) {
+      // a reopen before the recovery went out continues the same incident
+      if (!g.notified) g.openedAtMs = nowMs;
+      g.resolvedAtMs = null;
+      g.cause = null;
+    }
+    if (wasOpen && !isOpen) {
+      g.lastMembers = sorted(Object.values(g.members));
+      g.resolvedAtMs = nowMs;
+      g.cause = recoveryCause(g.lastMembers, input.device);
+    }
+    if (isOpen) g.lastMembers = sorted(Object.values(members));
+    g.members = members;
+  }
+}
+
+interface Ctx {
+  nowMs: number;
+  cfg: NotifyPolicyConfig;
+  silences: readonly Silence[];
+  out: Notification[];
+  suppressed: Suppression[];
+  wakes: number[];
+  state: NotifyState;
+}
+
+function wakeAt(ctx: Ctx, atMs: number): void {
+  if (atMs > ctx.nowMs) ctx.wakes.push(atMs);
+}
+
+/** Rate limit: true when the notification may go out now; otherwise it is counted for the summary. */
+function admit(ctx: Ctx, n: Notification): boolean {
+  const s = ctx.state;
+  if (s.sentAtMs.length < ctx.cfg.rateLimit.max) {
+    s.sentAtMs.push(ctx.nowMs);
+    return true;
+  }
+  const codes = n.members.map((m) => m.code);
+  const prev = s.held;
+  s.held = prev
+    ? {
+        count: prev.count + 1,
+        sinceMs: prev.sinceMs,
+        severity: RANK[n.severity] > RANK[prev.severity] ? n.severity : prev.severity,
+        codes: [...new Set([...prev.codes, ...codes])],
+      }
+    : { count: 1, sinceMs: ctx.nowMs, severity: n.severity, codes: [...new Set(codes)] };
+  ctx.suppressed.push({ key: n.key, kind: n.kind, codes, reason: "rate-limited", atMs: ctx.nowMs });
+  return false;
+}
+
+/**
+ * Emits `kind` about the unsilenced `members`, through the rate limit (held back counts as decided); false when
+ * every member is silenced (reported once per kind and codes, and a wake-up asked for when the silence ends).
+ */
+function emit(
+  ctx: Ctx,
+  g: GroupState,
+  kind: NotificationKind,
+  members: readonly NotifyMember[],
+  extra: Partial<Notification> = {},
+): boolean {
+  const unsilenced = members.filter((m) => !silencedAt(ctx.silences, m.code, ctx.nowMs));
+  if (unsilenced.length === 0) {
+    const codes = [...new Set(members.map((m) => m.code))];
+    const signature = `${kind}:${codes.join(",")}`;
+    if (g.lastSuppressed !== signature)
+      ctx.suppressed.push({ key: g.key, kind, codes, reason: "silenced", atMs: ctx.nowMs });
+    g.lastSuppressed = signature;
+    for (const s of ctx.silences) if (codes.some((c) => c === s.code)) wakeAt(ctx, s.untilMs);
+    return false;
+  }
+  g.lastSuppressed = null;
+  const top = sorted(unsilenced);
+  const deviceId = top.find((m) => m.finding.deviceId)?.finding.deviceId;
+  const requestId = top.find((m) => m.finding.requestId)?.finding.requestId;
+  const n: Notification = {
+    kind,
+    key: g.key,
+    severity: maxSeverity(top) ?? "info",
+    atMs: ctx.nowMs,
+    openedAtMs: g.openedAtMs,
+    members: top,
+    ...(deviceId ? { deviceId } : {}),
+    ...(requestId ? { requestId } : {}),
+    ...extra,
+  };
+  if (admit(ctx, n)) ctx.out.push(n);
+  return true;
+}
+
+function markSent(ctx: Ctx, g: GroupState, severity: Severity | null): void {
+  g.notified = true;
+  g.lastSentAtMs = ctx.nowMs;
+  g.risingSinceMs = null;
+  if (severity && (g.peakSentSeverity === null || RANK[severity] > RANK[g.peakSentSeverity]))
+    g.peakSentSeverity = severity;
+}
+
+function decideFlapping(ctx: Ctx, g: GroupState, open: boolean): void {
+  const flap = g.flapping;
+  if (!flap) return;
+  const last = g.lastTransitionMs ?? flap.sinceMs;
+  if (ctx.nowMs - last >= ctx.cfg.flapping.stableFor) {
+    g.flapping = null; // stable again: the open/resolved rules below take over
+    return;
+  }
+  wakeAt(ctx, last + ctx.cfg.flapping.stableFor);
+  if (flap.notified) return;
+  flap.notified = true;
+  const members = open ? Object.values(g.members) : g.lastMembers;
+  const withinMs = ctx.cfg.flapping.within;
+  const transitions = g.transitionsMs.filter((t) => t > ctx.nowMs - withinMs).length;
+  const sent = emit(ctx, g, "flapping", members, {
+    flap: { transitions, withinMs, open, stableForMs: ctx.cfg.flapping.stableFor },
+  });
+  if (sent) markSent(ctx, g, maxSeverity(members));
+}
+
+function decideOpen(ctx: Ctx, g: GroupState): void {
+  const { nowMs, cfg } = ctx;
+  const members = Object.values(g.members);
+  const sev = maxSeverity(members.filter((m) => !silencedAt(ctx.silences, m.code, nowMs)));
+  const peak = g.peakSentSeverity;
+  const rising = g.notified && sev !== null && peak !== null && RANK[sev] > RANK[peak];
+  if (!rising) g.risingSinceMs = null;
+  else g.risingSinceMs ??= nowMs;
+  const kind: NotificationKind | null = !g.notified
+    ? "new"
+    : rising
+      ? "escalated"
+      : sev === "critical"
+        ? "repeat"
+        : null;
+  if (kind === null) return;
+  const due =
+    kind === "new"
+      ? g.openedAtMs + cfg.groupWait
+      : kind === "escalated"
+        ? (g.risingSinceMs ?? nowMs) + cfg.groupWait
+        : (g.lastSentAtMs ?? nowMs) + cfg.repeatAfter;
+  if (nowMs < due) {
+    wakeAt(ctx, due);
+    return;
+  }
+  // silenced: logged once; a "new" or "repeat" goes out as soon as the silence ends
+  const extra = kind === "escalated" && peak ? { previousSeverity: peak } : {};
+  if (!emit(ctx, g, kind, members, extra)) return;
+  markSent(ctx, g, sev);
+  if (sev === "critical") wakeAt(ctx, nowMs + cfg.repeatAfter);
+}
+
+function decideResolved(ctx: Ctx, g: GroupState, afterFlapping: boolean): void {
+  if (!g.notified || g.resolvedAtMs === null) return;
+  const due = g.resolvedAtMs + (afterFlapping ? 0 : ctx.cfg.groupWait);
+  if (ctx.nowMs < due) {
+    wakeAt(ctx, due);
+    return;
+  }
+  if (ctx.cfg.sendResolved) {
+    emit(ctx, g, "recovered", g.lastMembers, {
+      severity: g.peakSentSeverity ?? maxSeverity(g.lastMembers) ?? "info",
+      recovery: { atMs: g.resolvedAtMs, cause: g.cause ?? { kind: "cleared" }, afterFlapping },
+    });
+  }
+  g.notified = false;
+  g.peakSentSeverity = null;
+  g.lastSentAtMs = null;
+  g.risingSinceMs = null;
+}
+
+function summarizeHeld(ctx: Ctx): void {
+  const s = ctx.state;
+  const held = s.held;
+  if (!held) return;
+  if (s.sentAtMs.length >= ctx.cfg.rateLimit.max) {
+    const oldest = s.sentAtMs[0];
+    if (oldest !== undefined) wakeAt(ctx, oldest + ctx.cfg.rateLimit.per);
+    return;
+  }
+  s.sentAtMs.push(ctx.nowMs);
+  s.held = null;
+  ctx.out.push({
+    kind: "rate-limited",
+    key: "rate-limit",
+    severity: held.severity,
+    atMs: ctx.nowMs,
+    openedAtMs: null,
+    members: [],
+    held,
+  });
+}
+
+function clone(state: NotifyState): NotifyState {
+  return structuredClone(state);
+}
+
+/** Decides what to notify now; returns the notifications, what was held back and why, and the next state. */
+export function decide(
+  state: NotifyState,
+  input: NotifyInput,
+  nowMs: number,
+  cfg: NotifyPolicyConfig,
+): NotifyDecision {
+  const next = clone(state);
+  next.sentAtMs = next.sentAtMs.filter((t) => t > nowMs - cfg.rateLimit.per);
+  if (input.findings) observe(next.groups, input, input.findings, nowMs, cfg);
+  const ctx: Ctx = { nowMs, cfg, silences: input.silences, out: [], suppressed: [], wakes: [], state: next };
+  summarizeHeld(ctx);
+  for (const key of Object.keys(next.groups).sort()) {
+    const g = next.groups[key];
+    if (!g) continue;
+    g.transitionsMs = g.transitionsMs.filter((t) => t > nowMs - cfg.flapping.within);
+    const open = Object.keys(g.members).length > 0;
+    const wasFlapping = g.flapping !== null;
+    decideFlapping(ctx, g, open);
+    if (g.flapping) continue;
+    if (open) decideOpen(ctx, g);
+    else decideResolved(ctx, g, wasFlapping);
+    // toggles older than the flapping window are forgotten on a later call; no timer is needed for that
+    if (!open && !g.notified && g.transitionsMs.length === 0) delete next.groups[key];
+  }
+  summarizeHeld(ctx);
+  const wakeAtMs = ctx.wakes.length > 0 ? Math.min(...ctx.wakes) : null;
+  return { notifications: ctx.out, suppressed: ctx.suppressed, next, wakeAtMs };
+}

@@ -1,0 +1,585 @@
+// OpenClaw gateway protocol, pure: frames, connect params with the signed v3 device block, and close/event parsing.
+
+import { type KeyObject, sign } from "node:crypto";
+import type { Secret } from "../secret.js";
+import type { Observation, ObservationKind } from "../types.js";
+
+/** 2026.4.x speaks protocol 3, 2026.9.x protocol 4; offering both works on each (real-gateway-lab §5). */
+export const PROTOCOL_MIN = 3;
+export const PROTOCOL_MAX = 4;
+/** What the watchdog's own device asks for: read the pairing state, receive device.pair.* events. */
+export const WATCHDOG_SCOPES: readonly string[] = ["operator.read", "operator.pairing"];
+/**
+ * `cli`/`cli`: an allowed id/mode on 2026.4.20 and 2026.9.6 (client-info.ts) that is not the reserved
+ * `gateway-client`/`backend` trust path (#72418), and whose mode keeps it out of the gateway's presence list.
+ */
+export const WATCHDOG_CLIENT = { id: "cli", mode: "cli", displayName: "openclaw-scope-watchdog" } as const;
+export const WATCHDOG_ROLE = "operator";
+/** OpenClaw's TICK_INTERVAL_MS, used when hello-ok carries no policy. */
+export const DEFAULT_TICK_INTERVAL_MS = 30_000;
+/** Observation text limit (types.ts). */
+export const MAX_TEXT_CHARS = 500;
+/** OpenClaw's PAIRING_CONNECT_REQUEST_ID_PATTERN: a request id we print inside a shell command must match it. */
+const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+export type JsonRecord = Record<string, unknown>;
+
+/** A plain JSON object (not null, not an array). */
+export function isRecord(value: unknown): value is JsonRecord {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+const str = (v: unknown): string | null => (typeof v === "string" && v.trim() !== "" ? v : null);
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((s): s is string => typeof s === "string" && s.trim() !== "") : [];
+const int = (v: unknown): number | null => (typeof v === "number" && Number.isSafeInteger(v) ? v : null);
+
+/** A request id as OpenClaw accepts it, or null (anything else is never put into a command). */
+export function validRequestId(value: unknown): string | null {
+  const s = typeof value === "string" ? value.trim() : "";
+  return REQUEST_ID.test(s) ? s : null;
+}
+
+/** Text safe for a log line or an observation: secrets replaced, control characters flattened, ≤ 500 chars. */
+export function sanitizeText(text: string, secrets: readonly string[], max = MAX_TEXT_CHARS): string {
+  let out = text;
+  for (const s of secrets) if (s) out = out.split(s).join("[redacted]");
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: flattening control characters is the point
+  out = out.replace(/[\u0000-\u001f\u007f]+/g, " ");
+  return out.length > max ? `${out.slice(0, max - 1)}…` : out;
+}
+
+/** `ws://127.0.0.1:<port>`, the gateway's loopback listener. */
+export function gatewayUrl(port: number): string {
+  return `ws://127.0.0.1:${port}`;
+}
+
+/** True for ws:// and wss:// URLs on 127.0.0.0/8, [::1] or localhost. */
+export function isLoopbackUrl(url: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  if (u.protocol !== "ws:" && u.protocol !== "wss:") return false;
+  return /^127(\.\d{1,3}){3}$/.test(u.hostname) || u.hostname === "[::1]" || u.hostname === "localhost";
+}
+
+/** Throws on a URL the connection must not use (a config error, not a runtime condition). */
+export function assertGatewayUrl(url: string, allowNonLoopback = false): void {
+  if (isLoopbackUrl(url)) return;
+  if (allowNonLoopback && /^wss?:\/\//.test(url)) return;
+  throw new Error(
+    `refusing to connect to ${url}: the watchdog only talks to a gateway on loopback (ws://127.0.0.1:<port>)` +
+      (allowNonLoopback ? "" : "; a remote gateway must be allowed explicitly"),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------- connect
+
+/** The key material the connect frame is signed with (the private key stays a KeyObject: it never prints). */
+export interface DeviceSigner {
+  deviceId: string;
+  /** base64url of the raw 32-byte Ed25519 public key. */
+  publicKey: string;
+  privateKey: KeyObject;
+}
+
+/** How the gateway authenticates shared-secret clients (GatewaySettings.authMode and .secret). */
+export interface GatewayAuth {
+  mode: string | null;
+  secret: Secret | null;
+}
+
+export interface ConnectChallenge {
+  nonce: string;
+  /** The gateway's clock when it sent the challenge; signedAt uses it, so local clock skew does not matter. */
+  ts: number | null;
+}
+
+export interface ConnectParams {
+  minProtocol: number;
+  maxProtocol: number;
+  client: { id: string; displayName: string; version: string; platform: string; mode: string };
+  caps: string[];
+  role: string;
+  scopes: string[];
+  auth?: { token: string } | { password: string };
+  device: { id: string; publicKey: string; signature: string; signedAt: number; nonce: string };
+}
+
+export interface ConnectInput {
+  signer: DeviceSigner;
+  challenge: ConnectChallenge;
+  auth: GatewayAuth;
+  clientVersion: string;
+  platform: string;
+  scopes?: readonly string[];
+  /** signedAt when the challenge carried no usable ts. */
+  nowMs: number;
+}
+
+/** OpenClaw's normalizeDeviceMetadataForAuth: trimmed, ASCII letters lower-cased, nothing else touched. */
+export function normalizeDeviceMetadata(value: string | null | undefined): string {
+  const trimmed = typeof value === "string" ? value.trim() : "";
+  return trimmed.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+}
+
+export interface DeviceAuthPayloadInput {
+  deviceId: string;
+  clientId: string;
+  clientMode: string;
+  role: string;
+  scopes: readonly string[];
+  signedAtMs: number;
+  token: string | null;
+  nonce: string;
+  platform?: string | null;
+  deviceFamily?: string | null;
+}
+
+/** The exact string OpenClaw's buildDeviceAuthPayloadV3 signs (src/gateway/device-auth.ts). */
+export function buildDeviceAuthPayloadV3(p: DeviceAuthPayloadInput): string {
+  return [
+    "v3",
+    p.deviceId,
+    p.clientId,
+    p.clientMode,
+    p.role,
+    p.scopes.join(","),
+    String(p.signedAtMs),
+    p.token ?? "",
+    p.nonce,
+    normalizeDeviceMetadata(p.platform),
+    normalizeDeviceMetadata(p.deviceFamily),
+  ].join("|");
+}
+
+/** Ed25519 signature of the payload, base64url, as the gateway verifies it. */
+export function signDevicePayload(privateKey: KeyObject, payload: string): string {
+  return sign(null, Buffer.from(payload, "utf8"), privateKey).toString("base64url");
+}
+
+/** The challenge's nonce and ts, or null when there is no nonce (OpenClaw closes 1008 then). */
+export function parseChallenge(payload: unknown): ConnectChallenge | null {
+  if (!isRecord(payload)) return null;
+  const nonce = str(payload.nonce)?.trim();
+  if (!nonce) return null;
+  const ts = int(payload.ts);
+  return { nonce, ts: ts !== null && ts >= 0 ? ts : null };
+}
+
+/** The connect params; the only place the shared secret is revealed (into the frame, never elsewhere). */
+export function buildConnectParams(input: ConnectInput): ConnectParams {
+  const scopes = [...(input.scopes ?? WATCHDOG_SCOPES)];
+  const secret = input.auth.secret?.reveal() ?? "";
+  const usePassword = input.auth.mode === "password";
+  const auth = secret ? (usePassword ? { password: secret } : { token: secret }) : undefined;
+  const signedAt = input.challenge.ts ?? input.nowMs;
+  const payload = buildDeviceAuthPayloadV3({
+    deviceId: input.signer.deviceId,
+    clientId: WATCHDOG_CLIENT.id,
+    clientMode: WATCHDOG_CLIENT.mode,
+    role: WATCHDOG_ROLE,
+    scopes,
+    signedAtMs: signedAt,
+    // OpenClaw signs auth.token (else a device/bootstrap token); a password is never part of the payload
+    token: secret && !usePassword ? secret : null,
+    nonce: input.challenge.nonce,
+    platform: input.platform,
+  });
+  return {
+    minProtocol: PROTOCOL_MIN,
+    maxProtocol: PROTOCOL_MAX,
+    client: {
+      id: WATCHDOG_CLIENT.id,
+      displayName: WATCHDOG_CLIENT.displayName,
+      version: input.clientVersion,
+      platform: input.platform,
+      mode: WATCHDOG_CLIENT.mode,
+    },
+    caps: [],
+    role: WATCHDOG_ROLE,
+    scopes,
+    ...(auth ? { auth } : {}),
+    device: {
+      id: input.signer.deviceId,
+      publicKey: input.signer.publicKey,
+      signature: signDevicePayload(input.signer.privateKey, payload),
+      signedAt,
+      nonce: input.challenge.nonce,
+    },
+  };
+}
+
+/** A request frame as text. */
+export function buildRequestFrame(id: string, method: string, params: unknown): string {
+  return JSON.stringify({ type: "req", id, method, ...(params === undefined ? {} : { params }) });
+}
+
+// ---------------------------------------------------------------------------------------------- frames
+
+export type GatewayFrame =
+  | { type: "event"; event: string; payload: unknown; seq: number | null }
+  | { type: "res"; id: string; ok: boolean; payload: unknown; error: unknown };
+export type ParsedFrame = GatewayFrame | { type: "invalid"; why: string };
+
+/** A frame from the gateway, or why it is not one (ignored and counted by the caller). */
+export function parseFrame(text: string): ParsedFrame {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { type: "invalid", why: "not JSON" };
+  }
+  if (!isRecord(value)) return { type: "invalid", why: "not an object" };
+  if (value.type === "event") {
+    const event = str(value.event);
+    return event
+      ? { type: "event", event, payload: value.payload, seq: int(value.seq) }
+      : { type: "invalid", why: "event without a name" };
+  }
+  if (value.type === "res") {
+    const id = str(value.id);
+    if (!id || typeof value.ok !== "boolean") return { type: "invalid", why: "response without id or ok" };
+    return { type: "res", id, ok: value.ok, payload: value.payload, error: value.error };
+  }
+  return { type: "invalid", why: `unknown frame type ${JSON.stringify(String(value.type)).slice(0, 40)}` };
+}
+
+/** The text of a ws message (string, Buffer, fragments or ArrayBuffer); null for anything else. */
+export function frameText(data: unknown): string | null {
+  if (typeof data === "string") return data;
+  if (Buffer.isBuffer(data)) return data.toString("utf8");
+  if (Array.isArray(data))
+    return Buffer.concat(data.filter((b): b is Buffer => Buffer.isBuffer(b))).toString("utf8");
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString("utf8");
+  return null;
+}
+
+/** What hello-ok told us (the device token it may carry is deliberately not read). */
+export interface HelloInfo {
+  protocol: number | null;
+  serverVersion: string | null;
+  connId: string | null;
+  role: string | null;
+  /** The scopes granted to this connection (hello-ok.auth.scopes). */
+  scopes: string[];
+  tickIntervalMs: number | null;
+  methods: string[];
+  events: string[];
+}
+
+/** hello-ok's useful fields, or null when the payload is not an object. */
+export function parseHelloOk(payload: unknown): HelloInfo | null {
+  if (!isRecord(payload)) return null;
+  const server = isRecord(payload.server) ? payload.server : {};
+  const auth = isRecord(payload.auth) ? payload.auth : {};
+  const policy = isRecord(payload.policy) ? payload.policy : {};
+  const features = isRecord(payload.features) ? payload.features : {};
+  const tick = int(policy.tickIntervalMs);
+  return {
+    protocol: int(payload.protocol),
+    serverVersion: str(server.version),
+    connId: str(server.connId),
+    role: str(auth.role),
+    scopes: strings(auth.scopes),
+    tickIntervalMs: tick !== null && tick > 0 ? tick : null,
+    methods: strings(features.methods),
+    events: strings(features.events),
+  };
+}
+
+/** A refused connect (or call): the error frame and its `details` (connect-error-details.ts). */
+export interface ConnectErrorInfo {
+  /** ErrorCodes: NOT_PAIRED, INVALID_REQUEST, … */
+  code: string | null;
+  message: string;
+  /** details.code: PAIRING_REQUIRED, AUTH_TOKEN_MISMATCH, … */
+  detailCode: string | null;
+  /** details.reason: not-paired, scope-upgrade, role-upgrade, metadata-upgrade. */
+  reason: string | null;
+  requestId: string | null;
+  deviceId: string | null;
+  requestedScopes: string[];
+  approvedScopes: string[];
+  authReason: string | null;
+  recommendedNextStep: string | null;
+  /** 2026.9.x: false when the gateway says retrying is fine. */
+  pauseReconnect: boolean | null;
+}
+
+/** Reads an error frame defensively; unknown shapes give a message and nulls. */
+export function parseConnectError(error: unknown): ConnectErrorInfo {
+  const e = isRecord(error) ? error : {};
+  const d = isRecord(e.details) ? e.details : {};
+  return {
+    code: str(e.code),
+    message: str(e.message) ?? "gateway request failed",
+    detailCode: str(d.code),
+    reason: str(d.reason),
+    requestId: validRequestId(d.requestId),
+    deviceId: str(d.deviceId),
+    requestedScopes: strings(d.requestedScopes),
+    approvedScopes: strings(d.approvedScopes),
+    authReason: str(d.authReason),
+    recommendedNextStep: str(d.recommendedNextStep),
+    pauseReconnect: typeof d.pauseReconnect === "boolean" ? d.pauseReconnect : null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- closes
+
+/** OpenClaw's PAIRING_CONNECT_REASON_METADATA requirements, as they appear in close reasons. */
+const PAIRING_REQUIREMENTS: ReadonlyArray<[string, string]> = [
+  ["device is not approved yet", "not-paired"],
+  ["device is asking for a higher role than currently approved", "role-upgrade"],
+  ["device is asking for more scopes than currently approved", "scope-upgrade"],
+  ["device identity changed and must be re-approved", "metadata-upgrade"],
+];
+
+export interface CloseClass {
+  kind: ObservationKind;
+  reason?: string;
+  requestId?: string;
+}
+
+/**
+ * What a close code and reason mean. The gateway cuts reasons at 120 bytes, which cuts the requestId off the
+ * scope- and role-upgrade reasons: a requestId is taken only when its closing parenthesis survived.
+ */
+export function parseCloseReason(code: number, reason: string): CloseClass {
+  const text = reason.trim();
+  const lower = text.toLowerCase();
+  if (lower.startsWith("pairing required")) {
+    const match = PAIRING_REQUIREMENTS.find(([phrase]) => lower.includes(phrase));
+    const id = validRequestId(/\(requestId:\s*([^\s)]+)\)/i.exec(text)?.[1]);
+    // a bare "pairing required" (2026.4.18) names no reason: it was sent for scope upgrades too
+    return {
+      kind: "pairing-required-close",
+      ...(match ? { reason: match[1] } : {}),
+      ...(id ? { requestId: id } : {}),
+    };
+  }
+  if (lower.startsWith("unauthorized")) {
+    const phrase = text.replace(/^unauthorized:?\s*/i, "").replace(/\s*\(.*$/, "") || "unauthorized";
+    const kind = lower.startsWith("unauthorized: device token")
+      ? "device-token-mismatch"
+      : "gateway-auth-failure";
+    return { kind, reason: phrase };
+  }
+  if (code === 4001 && lower.includes("device removed"))
+    return { kind: "device-removed", reason: "device removed" };
+  if (code === 4001) return { kind: "gateway-auth-failure", reason: text || "closed 4001" };
+  if (/^device (identity|signature|nonce|public key)|^control ui requires device identity/.test(lower)) {
+    return { kind: "gateway-auth-failure", reason: text };
+  }
+  if (code === 1006 && !text) return { kind: "connection-closed", reason: "abnormal closure" };
+  return { kind: "connection-closed", ...(text ? { reason: text } : {}) };
+}
+
+const DEVICE_TOKEN_CODES = new Set(["AUTH_DEVICE_TOKEN_MISMATCH", "AUTH_SCOPE_MISMATCH"]);
+
+export interface EndInput {
+  atMs: number;
+  url: string;
+  /** The watchdog's own device (every observation of its connection carries it unless details name another). */
+  deviceId: string;
+  secrets: readonly string[];
+  code: number;
+  reason: string;
+  connectError: ConnectErrorInfo | null;
+  /** Set when the gateway never answered: refused, timed out, no challenge, no reply to connect. */
+  unreachable: string | null;
+}
+
+/** The observation for the end of one connection of ours. */
+export function classifyEnd(input: EndInput): Observation {
+  const clean = (t: string) => sanitizeText(t, input.secrets);
+  const base = { source: "connection" as const, atMs: input.atMs, deviceId: input.deviceId };
+  if (input.unreachable !== null) {
+    return {
+      ...base,
+      kind: "gateway-unreachable",
+      text: clean(`cannot reach the OpenClaw gateway at ${input.url}: ${input.unreachable}`),
+    };
+  }
+  const ce = input.connectError;
+  const cls = parseCloseReason(input.code, input.reason);
+  let kind = cls.kind;
+  let reason = cls.reason;
+  if (ce?.detailCode === "PAIRING_REQUIRED") kind = "pairing-required-close";
+  else if (ce?.detailCode && DEVICE_TOKEN_CODES.has(ce.detailCode)) kind = "device-token-mismatch";
+  else if (ce?.detailCode && /^(AUTH_|DEVICE_|CONTROL_UI_)/.test(ce.detailCode))
+    kind = "gateway-auth-failure";
+  if (kind === "pairing-required-close") reason = ce?.reason ?? cls.reason;
+  else if (ce && kind !== "connection-closed") reason = ce.authReason ?? ce.detailCode ?? reason;
+  const requestId = ce?.requestId ?? cls.requestId;
+  const refused = ce ? `; connect refused: ${ce.message}${ce.detailCode ? ` (${ce.detailCode})` : ""}` : "";
+  const obs: Observation = {
+    ...base,
+    kind,
+    code: input.code,
+    closeReason: clean(input.reason),
+    text: clean(`gateway closed (${input.code}): ${input.reason || "no reason"}${refused}`),
+  };
+  if (reason) obs.reason = clean(reason);
+  if (requestId) obs.requestId = requestId;
+  if (kind === "pairing-required-close" && ce) {
+    if (ce.deviceId) obs.deviceId = clean(ce.deviceId);
+    if (ce.requestedScopes.length) obs.scopes = ce.requestedScopes.map(clean);
+    if (ce.approvedScopes.length) obs.scopesFrom = ce.approvedScopes.map(clean);
+  }
+  return obs;
+}
+
+/** GatewayClient's NON_RECOVERABLE_AUTH_ERRORS (2026.9.6, a superset of 4.20's list). */
+const PAUSE_CODES = new Set([
+  "AUTH_TOKEN_MISSING",
+  "AUTH_BOOTSTRAP_TOKEN_INVALID",
+  "AUTH_PASSWORD_MISSING",
+  "AUTH_PASSWORD_MISMATCH",
+  "AUTH_RATE_LIMITED",
+  "AUTH_DEVICE_TOKEN_MISMATCH",
+  "AUTH_SCOPE_MISMATCH",
+  "AUTH_IDENTITY_HEADER_REQUIRED",
+  "AUTH_VERIFIED_USER_REQUIRED",
+  "CONTROL_UI_BUILD_MISMATCH",
+  "PAIRING_REQUIRED",
+  "CONTROL_UI_DEVICE_IDENTITY_REQUIRED",
+  "DEVICE_IDENTITY_REQUIRED",
+  // OpenClaw retries a token mismatch once with a stored device token; the watchdog keeps none, so it is final
+  "AUTH_TOKEN_MISMATCH",
+]);
+
+/** Detail codes the close reason alone implies, for gateways whose refusal carried no details. */
+function detailFromReason(reason: string): string | null {
+  const r = reason.toLowerCase();
+  if (r.startsWith("pairing required")) return "PAIRING_REQUIRED";
+  if (r.startsWith("unauthorized: gateway token mismatch")) return "AUTH_TOKEN_MISMATCH";
+  if (r.startsWith("unauthorized: gateway token missing")) return "AUTH_TOKEN_MISSING";
+  if (r.startsWith("unauthorized: gateway password mismatch")) return "AUTH_PASSWORD_MISMATCH";
+  if (r.startsWith("unauthorized: gateway password missing")) return "AUTH_PASSWORD_MISSING";
+  if (r.startsWith("unauthorized: too many failed")) return "AUTH_RATE_LIMITED";
+  return null;
+}
+
+export interface PauseInput {
+  code: number;
+  reason: string;
+  connectError: ConnectErrorInfo | null;
+  /** Stop after 4001 "device removed" (or a rotated/revoked token): reconnecting would re-pair it on loopback. */
+  pauseOnDeviceRemoved: boolean;
+  secrets: readonly string[];
+}
+
+/** Why reconnecting is pointless until a human acts, in plain words; null when a retry may work. */
+export function decidePause(input: PauseInput): string | null {
+  const ce = input.connectError;
+  const detail = ce?.detailCode ?? detailFromReason(input.reason);
+  const said = sanitizeText(ce?.message ?? input.reason, input.secrets, 300);
+  if (input.code === 4001 && /device removed/i.test(input.reason)) {
+    return input.pauseOnDeviceRemoved
+      ? "this watchdog's device was removed from the gateway (or its token was rotated or revoked): run `scope-watchdog pair` to pair it again"
+      : null;
+  }
+  if (!detail || !PAUSE_CODES.has(detail)) return null;
+  if (detail === "PAIRING_REQUIRED") {
+    if (ce?.pauseReconnect === false || ce?.recommendedNextStep === "wait_then_retry") return null;
+    const reason = ce?.reason ?? parseCloseReason(input.code, input.reason).reason;
+    const requestId = ce?.requestId ?? parseCloseReason(input.code, input.reason).requestId;
+    const pending = requestId
+      ? ` (request ${requestId} waits for \`openclaw devices approve ${requestId}\`)`
+      : "";
+    return reason && reason !== "not-paired"
+      ? `this watchdog's device needs a new approval (${reason}): run \`scope-watchdog pair\`${pending}`
+      : `this watchdog's device is not paired yet: run \`scope-watchdog pair\`${pending}`;
+  }
+  switch (detail) {
+    case "AUTH_TOKEN_MISMATCH":
+      return `the gateway token in openclaw.json does not match the gateway: ${said}`;
+    case "AUTH_TOKEN_MISSING":
+      return `the gateway wants a token and openclaw.json has none (gateway.auth.token or OPENCLAW_GATEWAY_TOKEN): ${said}`;
+    case "AUTH_PASSWORD_MISMATCH":
+      return `the gateway password in openclaw.json does not match the gateway: ${said}`;
+    case "AUTH_PASSWORD_MISSING":
+      return `the gateway wants a password and openclaw.json has none (gateway.auth.password): ${said}`;
+    case "AUTH_RATE_LIMITED":
+      return `the gateway refuses logins from this machine after too many failures: ${said}`;
+    default:
+      return `the gateway refused this watchdog's device (${detail}): ${said}`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- events
+
+/** device.pair.requested / device.pair.resolved as observations; null for every other event. */
+export function observeEvent(
+  event: string,
+  payload: unknown,
+  atMs: number,
+  secrets: readonly string[],
+): Observation | null {
+  if (event !== "device.pair.requested" && event !== "device.pair.resolved") return null;
+  const p = isRecord(payload) ? payload : {};
+  const clean = (t: string) => sanitizeText(t, secrets);
+  const requestId = validRequestId(p.requestId);
+  const deviceId = str(p.deviceId);
+  const base: Observation = { kind: "upgrade-requested", source: "connection", atMs, text: "" };
+  if (requestId) base.requestId = requestId;
+  if (deviceId) base.deviceId = clean(deviceId);
+  if (event === "device.pair.resolved") {
+    const decision = str(p.decision);
+    return {
+      ...base,
+      kind: "pairing-resolved",
+      ...(decision ? { reason: clean(decision) } : {}),
+      text: clean(
+        `device.pair.resolved: request ${requestId ?? "?"} of device ${deviceId ?? "?"} ${decision ?? "resolved"}`,
+      ),
+    };
+  }
+  const scopes = strings(p.scopes);
+  const clientId = str(p.clientId);
+  const role = str(p.role);
+  const remoteIp = str(p.remoteIp);
+  const obs: Observation = {
+    ...base,
+    text: clean(
+      `device.pair.requested: device ${deviceId ?? "?"} (client ${clientId ?? "?"}/${str(p.clientMode) ?? "?"}, role ${role ?? "?"}) asks for ${scopes.join(", ") || "no scopes"}` +
+        `${p.isRepair === true ? " (already paired: an upgrade or repair)" : ""}${remoteIp ? ` from ${remoteIp}` : ""}`,
+    ),
+  };
+  if (scopes.length) obs.scopes = scopes.map(clean);
+  if (clientId) obs.clientId = clean(clientId);
+  // isRepair false means the device has no pairing at all; true leaves scope/role/metadata upgrade open
+  if (p.isRepair === false) obs.reason = "not-paired";
+  return obs;
+}
+
+// ---------------------------------------------------------------------------------------------- backoff
+
+export interface BackoffPolicy {
+  initialMs: number;
+  multiplier: number;
+  maxMs: number;
+  /** ± this fraction of the delay, drawn from the injected random source. */
+  jitter: number;
+  /** A connection that stayed open this long resets the schedule. */
+  resetAfterMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = {
+  initialMs: 1_000,
+  multiplier: 2,
+  maxMs: 60_000,
+  jitter: 0.2,
+  resetAfterMs: 60_000,
+};
+
+/** The delay before retry number `attempt` (0-based): exponential, capped, jittered by `random` in [0, 1). */
+export function backoffDelayMs(attempt: number, policy: BackoffPolicy, random: number): number {
+  const base = Math.min(policy.maxMs, policy.initialMs * policy.multiplier ** Math.max(0, attempt));
+  const factor = 1 - policy.jitter + 2 * policy.jitter * Math.min(Math.max(random, 0), 1);
+  return Math.round(Math.min(policy.maxMs, Math.max(0, base * factor)));
+}

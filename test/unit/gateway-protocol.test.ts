@@ -1,0 +1,642 @@
+// The pure gateway protocol: v3 payload (checked against OpenClaw's own dist), connect params, frames,
+// close-reason and event parsing, pause decisions, backoff and text sanitising.
+
+import { createHash, type createPublicKey, generateKeyPairSync, verify } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import { Secret } from "../../src/secret.js";
+import {
+  backoffDelayMs,
+  buildConnectParams,
+  buildDeviceAuthPayloadV3,
+  classifyEnd,
+  DEFAULT_BACKOFF,
+  type DeviceAuthPayloadInput,
+  type DeviceSigner,
+  decidePause,
+  isLoopbackUrl,
+  observeEvent,
+  parseChallenge,
+  parseCloseReason,
+  parseConnectError,
+  parseFrame,
+  parseHelloOk,
+  sanitizeText,
+  validRequestId,
+} from "../../src/sources/gateway-protocol.js";
+
+const ROOT = path.resolve(import.meta.dirname, "..", "..");
+const DIST_4_20 = path.join(ROOT, ".cache/e2e/oc-2026.4.20/node_modules/openclaw/dist");
+const DIST_9_6 = path.join(ROOT, ".cache/e2e/oc-2026.9.6/node_modules/openclaw/dist");
+
+const SAMPLES: DeviceAuthPayloadInput[] = [
+  {
+    deviceId: "d".repeat(64),
+    clientId: "cli",
+    clientMode: "cli",
+    role: "operator",
+    scopes: ["operator.read", "operator.pairing"],
+    signedAtMs: 1_764_200_000_000,
+    token: "tok",
+    nonce: "n-1",
+    platform: " Linux ",
+    deviceFamily: "Desktop",
+  },
+  {
+    deviceId: "abc",
+    clientId: "cli",
+    clientMode: "cli",
+    role: "operator",
+    scopes: [],
+    signedAtMs: 0,
+    token: null,
+    nonce: "n",
+    platform: "İSTANBUL",
+  },
+  {
+    deviceId: "x",
+    clientId: "test",
+    clientMode: "probe",
+    role: "node",
+    scopes: ["b", "a"],
+    signedAtMs: 5,
+    token: "",
+    nonce: "q",
+    platform: "darwin",
+  },
+];
+
+type PayloadFn = (p: DeviceAuthPayloadInput) => string;
+
+/** 2026.9.6 ships device-auth as a standalone module: import it and find the export's short name. */
+async function loadDist96(): Promise<PayloadFn> {
+  const file = readdirSync(DIST_9_6).find(
+    (f) =>
+      /^device-auth-.*\.mjs$/.test(f) &&
+      readFileSync(path.join(DIST_9_6, f), "utf8").includes("function buildDeviceAuthPayloadV3"),
+  );
+  if (!file) throw new Error("buildDeviceAuthPayloadV3 not found in the 2026.9.6 dist");
+  const text = readFileSync(path.join(DIST_9_6, file), "utf8");
+  const name = /buildDeviceAuthPayloadV3 as (\w+)/.exec(text)?.[1] ?? "";
+  const mod = (await import(pathToFileURL(path.join(DIST_9_6, file)).href)) as Record<string, PayloadFn>;
+  const fn = mod[name];
+  if (!fn) throw new Error(`export ${name} missing`);
+  return fn;
+}
+
+/** 2026.4.20 has it inside the client chunk (heavy imports): evaluate just its `src/gateway/device-auth.ts` region. */
+async function loadDist420(): Promise<PayloadFn> {
+  const files = readdirSync(DIST_4_20).filter((f) => f.endsWith(".js"));
+  const client = files.find((f) =>
+    readFileSync(path.join(DIST_4_20, f), "utf8").includes("//#region src/gateway/device-auth.ts"),
+  );
+  const norm = files.find((f) => f.startsWith("device-metadata-normalization-"));
+  if (!client || !norm) throw new Error("device-auth region not found in the 2026.4.20 dist");
+  const region =
+    /\/\/#region src\/gateway\/device-auth\.ts\n([\s\S]*?)\/\/#endregion/.exec(
+      readFileSync(path.join(DIST_4_20, client), "utf8"),
+    )?.[1] ?? "";
+  const normText = readFileSync(path.join(DIST_4_20, norm), "utf8");
+  const normName = /normalizeDeviceMetadataForAuth as (\w+)/.exec(normText)?.[1] ?? "";
+  const normMod = (await import(pathToFileURL(path.join(DIST_4_20, norm)).href)) as Record<
+    string,
+    (v: unknown) => string
+  >;
+  const factory = new Function(
+    "normalizeDeviceMetadataForAuth",
+    `${region}\nreturn buildDeviceAuthPayloadV3;`,
+  ) as (n: unknown) => PayloadFn;
+  return factory(normMod[normName]);
+}
+
+function makeSigner(): DeviceSigner & { publicKeyObject: ReturnType<typeof createPublicKey> } {
+  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
+  const raw = publicKey.export({ type: "spki", format: "der" }).subarray(12);
+  return {
+    deviceId: createHash("sha256").update(raw).digest("hex"),
+    publicKey: raw.toString("base64url"),
+    privateKey,
+    publicKeyObject: publicKey,
+  };
+}
+
+describe("v3 device-auth payload", () => {
+  it("joins the fields with | and lower-cases platform and family (ASCII only), like OpenClaw", () => {
+    expect(SAMPLES.map(buildDeviceAuthPayloadV3)).toEqual([
+      `v3|${"d".repeat(64)}|cli|cli|operator|operator.read,operator.pairing|1764200000000|tok|n-1|linux|desktop`,
+      "v3|abc|cli|cli|operator||0||n|İstanbul|",
+      "v3|x|test|probe|node|b,a|5||q|darwin|",
+    ]);
+  });
+
+  it.skipIf(!existsSync(DIST_9_6))("matches buildDeviceAuthPayloadV3 of the real 2026.9.6 dist", async () => {
+    const real = await loadDist96();
+    for (const s of SAMPLES) expect(buildDeviceAuthPayloadV3(s)).toBe(real(s));
+  });
+
+  it.skipIf(!existsSync(DIST_4_20))(
+    "matches buildDeviceAuthPayloadV3 of the real 2026.4.20 dist",
+    async () => {
+      const real = await loadDist420();
+      for (const s of SAMPLES) expect(buildDeviceAuthPayloadV3(s)).toBe(real(s));
+    },
+  );
+});
+
+describe("connect params", () => {
+  const challenge = { nonce: "nonce-1", ts: 1_764_200_000_123 };
+
+  it("asks as cli/cli for read+pairing with the token, signed over the challenge's nonce and ts", () => {
+    const signer = makeSigner();
+    const p = buildConnectParams({
+      signer,
+      challenge,
+      auth: { mode: "token", secret: new Secret("s3cret-token") },
+      clientVersion: "0.1.0",
+      platform: "Linux",
+      nowMs: 1,
+    });
+    expect(p).toMatchObject({
+      minProtocol: 3,
+      maxProtocol: 4,
+      client: {
+        id: "cli",
+        mode: "cli",
+        displayName: "openclaw-scope-watchdog",
+        version: "0.1.0",
+        platform: "Linux",
+      },
+      role: "operator",
+      scopes: ["operator.read", "operator.pairing"],
+      auth: { token: "s3cret-token" },
+      device: { id: signer.deviceId, publicKey: signer.publicKey, signedAt: challenge.ts, nonce: "nonce-1" },
+    });
+    expect(Object.keys(p).sort()).toEqual([
+      "auth",
+      "caps",
+      "client",
+      "device",
+      "maxProtocol",
+      "minProtocol",
+      "role",
+      "scopes",
+    ]);
+    const payload = `v3|${signer.deviceId}|cli|cli|operator|operator.read,operator.pairing|${challenge.ts}|s3cret-token|nonce-1|linux|`;
+    expect(
+      verify(
+        null,
+        Buffer.from(payload),
+        signer.publicKeyObject,
+        Buffer.from(p.device.signature, "base64url"),
+      ),
+    ).toBe(true);
+  });
+
+  it("sends a password as auth.password and leaves it out of the signed payload", () => {
+    const signer = makeSigner();
+    const p = buildConnectParams({
+      signer,
+      challenge,
+      auth: { mode: "password", secret: new Secret("pw") },
+      clientVersion: "1",
+      platform: "linux",
+      nowMs: 1,
+    });
+    expect(p.auth).toEqual({ password: "pw" });
+    const payload = `v3|${signer.deviceId}|cli|cli|operator|operator.read,operator.pairing|${challenge.ts}||nonce-1|linux|`;
+    expect(
+      verify(
+        null,
+        Buffer.from(payload),
+        signer.publicKeyObject,
+        Buffer.from(p.device.signature, "base64url"),
+      ),
+    ).toBe(true);
+  });
+
+  it("sends no auth block without a secret and signs with the local clock when the challenge has no ts", () => {
+    const p = buildConnectParams({
+      signer: makeSigner(),
+      challenge: { nonce: "n", ts: null },
+      auth: { mode: null, secret: null },
+      clientVersion: "1",
+      platform: "linux",
+      nowMs: 42,
+    });
+    expect(p.auth).toBeUndefined();
+    expect(p.device.signedAt).toBe(42);
+  });
+
+  it("reads the challenge defensively", () => {
+    expect(parseChallenge({ nonce: " abc ", ts: 5 })).toEqual({ nonce: "abc", ts: 5 });
+    expect(parseChallenge({ nonce: "abc", ts: "5" })).toEqual({ nonce: "abc", ts: null });
+    expect(parseChallenge({ nonce: "" })).toBeNull();
+    expect(parseChallenge(null)).toBeNull();
+  });
+});
+
+describe("frames", () => {
+  it("parses events and responses and rejects everything else with a reason", () => {
+    expect(parseFrame('{"type":"event","event":"tick","payload":{"ts":1},"seq":3}')).toEqual({
+      type: "event",
+      event: "tick",
+      payload: { ts: 1 },
+      seq: 3,
+    });
+    expect(parseFrame('{"type":"res","id":"a","ok":false,"error":{"message":"x"}}')).toMatchObject({
+      type: "res",
+      id: "a",
+      ok: false,
+    });
+    expect(parseFrame("not json")).toEqual({ type: "invalid", why: "not JSON" });
+    expect(parseFrame("[1]")).toEqual({ type: "invalid", why: "not an object" });
+    expect(parseFrame('{"type":"event"}').type).toBe("invalid");
+    expect(parseFrame('{"type":"res","id":"a"}').type).toBe("invalid");
+    expect(parseFrame('{"type":"mystery"}')).toEqual({
+      type: "invalid",
+      why: 'unknown frame type "mystery"',
+    });
+  });
+
+  it("reads hello-ok without keeping its device token", () => {
+    const hello = parseHelloOk({
+      type: "hello-ok",
+      protocol: 3,
+      server: { version: "2026.4.20", connId: "c1" },
+      features: { methods: ["health"], events: ["tick"] },
+      auth: { role: "operator", scopes: ["operator.read"], deviceToken: "SECRET-DEVICE-TOKEN" },
+      policy: { tickIntervalMs: 30000 },
+    });
+    expect(hello).toEqual({
+      protocol: 3,
+      serverVersion: "2026.4.20",
+      connId: "c1",
+      role: "operator",
+      scopes: ["operator.read"],
+      tickIntervalMs: 30000,
+      methods: ["health"],
+      events: ["tick"],
+    });
+    expect(JSON.stringify(hello)).not.toContain("SECRET-DEVICE-TOKEN");
+    expect(parseHelloOk({ policy: { tickIntervalMs: -1 } })?.tickIntervalMs).toBeNull();
+    expect(parseHelloOk("x")).toBeNull();
+  });
+
+  it("reads pairing error details and refuses request ids that could not come from OpenClaw", () => {
+    const e = parseConnectError({
+      code: "NOT_PAIRED",
+      message: "pairing required: device is not approved yet",
+      details: {
+        code: "PAIRING_REQUIRED",
+        reason: "not-paired",
+        requestId: "r-1",
+        requestedScopes: ["operator.read"],
+        pauseReconnect: false,
+      },
+    });
+    expect(e).toMatchObject({
+      code: "NOT_PAIRED",
+      detailCode: "PAIRING_REQUIRED",
+      reason: "not-paired",
+      requestId: "r-1",
+      requestedScopes: ["operator.read"],
+      pauseReconnect: false,
+    });
+    expect(parseConnectError({ details: { requestId: "x; rm -rf ~" } }).requestId).toBeNull();
+    expect(parseConnectError("garbage")).toMatchObject({
+      message: "gateway request failed",
+      detailCode: null,
+    });
+    expect(validRequestId("$(touch /tmp/x)")).toBeNull();
+    expect(validRequestId("2b640a10-5c1e-4a7e-9f5e-0a1b2c3d4e5f")).toBe(
+      "2b640a10-5c1e-4a7e-9f5e-0a1b2c3d4e5f",
+    );
+  });
+});
+
+describe("close reasons", () => {
+  const uuid = "2b640a10-5c1e-4a7e-9f5e-0a1b2c3d4e5f";
+  const cut = (s: string) => Buffer.from(s).subarray(0, 120).toString(); // the gateway's truncateCloseReason
+
+  it.each([
+    [
+      1008,
+      `pairing required: device is not approved yet (requestId: ${uuid})`,
+      { kind: "pairing-required-close", reason: "not-paired", requestId: uuid },
+    ],
+    // 125 bytes: the gateway cuts it inside the id; a partial id must not be taken
+    [
+      1008,
+      cut(`pairing required: device is asking for more scopes than currently approved (requestId: ${uuid})`),
+      { kind: "pairing-required-close", reason: "scope-upgrade" },
+    ],
+    [
+      1008,
+      "pairing required: device is asking for more scopes than currently approved (requestId: short-1)",
+      { kind: "pairing-required-close", reason: "scope-upgrade", requestId: "short-1" },
+    ],
+    [
+      1008,
+      cut(
+        `pairing required: device is asking for a higher role than currently approved (requestId: ${uuid})`,
+      ),
+      { kind: "pairing-required-close", reason: "role-upgrade" },
+    ],
+    [
+      1008,
+      `pairing required: device identity changed and must be re-approved (requestId: ${uuid})`,
+      { kind: "pairing-required-close", reason: "metadata-upgrade", requestId: uuid },
+    ],
+    // 2026.4.18: the bare reason, sent for every pairing reason (scope upgrades included)
+    [1008, "pairing required", { kind: "pairing-required-close" }],
+    [
+      1008,
+      "unauthorized: device token mismatch (rotate/reissue device token)",
+      { kind: "device-token-mismatch", reason: "device token mismatch" },
+    ],
+    [
+      1008,
+      "unauthorized: device token rejected (pair/repair this device, or provide gateway token)",
+      { kind: "device-token-mismatch", reason: "device token rejected" },
+    ],
+    [
+      1008,
+      "unauthorized: device token scope mismatch (re-pair or approve scope upgrade)",
+      { kind: "device-token-mismatch", reason: "device token scope mismatch" },
+    ],
+    [
+      1008,
+      "unauthorized: gateway token mismatch (set gateway.remote.token to match gateway.auth.token)",
+      { kind: "gateway-auth-failure", reason: "gateway token mismatch" },
+    ],
+    [
+      1008,
+      "unauthorized: gateway password missing (set gateway.remote.password to match gateway.auth.password)",
+      { kind: "gateway-auth-failure", reason: "gateway password missing" },
+    ],
+    [1008, "unauthorized", { kind: "gateway-auth-failure", reason: "unauthorized" }],
+    [4001, "gateway auth changed", { kind: "gateway-auth-failure", reason: "gateway auth changed" }],
+    [4001, "device removed", { kind: "device-removed", reason: "device removed" }],
+    [
+      4001,
+      "client invalidated: gateway-policy-changed",
+      { kind: "gateway-auth-failure", reason: "client invalidated: gateway-policy-changed" },
+    ],
+    [1008, "device signature invalid", { kind: "gateway-auth-failure", reason: "device signature invalid" }],
+    [1012, "service restart", { kind: "connection-closed", reason: "service restart" }],
+    [4000, "tick timeout", { kind: "connection-closed", reason: "tick timeout" }],
+    [1006, "", { kind: "connection-closed", reason: "abnormal closure" }],
+    [1008, "slow consumer", { kind: "connection-closed", reason: "slow consumer" }],
+    [1000, "", { kind: "connection-closed" }],
+  ] as const)("%i %j", (code, reason, expected) => {
+    expect(parseCloseReason(code, reason)).toEqual(expected);
+  });
+
+  const base = { atMs: 7, url: "ws://127.0.0.1:1", deviceId: "me", secrets: ["TOKEN-XYZ"] };
+
+  it("takes the full request id, scopes and device from the error details when the close reason was cut", () => {
+    const reason = cut(
+      `pairing required: device is asking for more scopes than currently approved (requestId: ${uuid})`,
+    );
+    const obs = classifyEnd({
+      ...base,
+      code: 1008,
+      reason,
+      unreachable: null,
+      connectError: parseConnectError({
+        code: "NOT_PAIRED",
+        message: "pairing required: device is asking for more scopes than currently approved",
+        details: {
+          code: "PAIRING_REQUIRED",
+          reason: "scope-upgrade",
+          requestId: uuid,
+          deviceId: "me",
+          requestedScopes: ["operator.read", "operator.pairing"],
+          approvedScopes: ["operator.read"],
+        },
+      }),
+    });
+    expect(obs).toMatchObject({
+      kind: "pairing-required-close",
+      source: "connection",
+      atMs: 7,
+      deviceId: "me",
+      requestId: uuid,
+      reason: "scope-upgrade",
+      scopes: ["operator.read", "operator.pairing"],
+      scopesFrom: ["operator.read"],
+      code: 1008,
+      closeReason: reason,
+    });
+    expect(obs.text).toContain("gateway closed (1008): pairing required");
+  });
+
+  it("classifies by detail code when the reason says less, and reports an unreachable gateway with its URL", () => {
+    const auth = classifyEnd({
+      ...base,
+      code: 1008,
+      reason: "connect failed",
+      unreachable: null,
+      connectError: parseConnectError({
+        message: "x",
+        details: { code: "AUTH_TOKEN_MISMATCH", authReason: "token_mismatch" },
+      }),
+    });
+    expect(auth).toMatchObject({ kind: "gateway-auth-failure", reason: "token_mismatch" });
+    const down = classifyEnd({
+      ...base,
+      code: 1006,
+      reason: "",
+      unreachable: "connect ECONNREFUSED 127.0.0.1:1",
+      connectError: null,
+    });
+    expect(down).toEqual({
+      kind: "gateway-unreachable",
+      source: "connection",
+      atMs: 7,
+      deviceId: "me",
+      text: "cannot reach the OpenClaw gateway at ws://127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1",
+    });
+  });
+
+  it("never lets the secret into an observation, even when the gateway echoes it", () => {
+    const obs = classifyEnd({
+      ...base,
+      code: 1008,
+      reason: "unauthorized: got TOKEN-XYZ",
+      unreachable: null,
+      connectError: parseConnectError({
+        message: "bad token TOKEN-XYZ",
+        details: { code: "AUTH_TOKEN_MISMATCH" },
+      }),
+    });
+    expect(JSON.stringify(obs)).not.toContain("TOKEN-XYZ");
+    expect(obs.text).toContain("[redacted]");
+  });
+});
+
+describe("pausing", () => {
+  const pause = (over: Partial<Parameters<typeof decidePause>[0]>) =>
+    decidePause({
+      code: 1008,
+      reason: "",
+      connectError: null,
+      pauseOnDeviceRemoved: true,
+      secrets: [],
+      ...over,
+    });
+  const ce = (details: Record<string, unknown>, message = "m") => parseConnectError({ message, details });
+
+  it("pauses where OpenClaw's client stops retrying, with a plain reason", () => {
+    expect(
+      pause({
+        connectError: ce({ code: "AUTH_TOKEN_MISMATCH" }, "unauthorized: gateway token mismatch (…)"),
+      }),
+    ).toBe(
+      "the gateway token in openclaw.json does not match the gateway: unauthorized: gateway token mismatch (…)",
+    );
+    expect(
+      pause({ connectError: ce({ code: "PAIRING_REQUIRED", reason: "not-paired", requestId: "r1" }) }),
+    ).toBe(
+      "this watchdog's device is not paired yet: run `scope-watchdog pair` (request r1 waits for `openclaw devices approve r1`)",
+    );
+    expect(pause({ connectError: ce({ code: "PAIRING_REQUIRED", reason: "scope-upgrade" }) })).toBe(
+      "this watchdog's device needs a new approval (scope-upgrade): run `scope-watchdog pair`",
+    );
+    expect(pause({ connectError: ce({ code: "AUTH_PASSWORD_MISMATCH" }) })).toMatch(
+      /^the gateway password in openclaw.json does not match/,
+    );
+    expect(pause({ connectError: ce({ code: "AUTH_RATE_LIMITED" }) })).toMatch(/too many failures/);
+    expect(pause({ connectError: ce({ code: "DEVICE_IDENTITY_REQUIRED" }) })).toMatch(
+      /refused this watchdog's device \(DEVICE_IDENTITY_REQUIRED\)/,
+    );
+  });
+
+  it("falls back on the close reason when the refusal carried no details (2026.4.18)", () => {
+    expect(pause({ reason: "pairing required" })).toBe(
+      "this watchdog's device is not paired yet: run `scope-watchdog pair`",
+    );
+    expect(pause({ reason: "unauthorized: gateway token mismatch (x)" })).toMatch(
+      /^the gateway token in openclaw.json/,
+    );
+  });
+
+  it("keeps retrying on restarts, tick timeouts, rotations and when a 2026.9 gateway says so", () => {
+    expect(pause({ code: 1012, reason: "service restart" })).toBeNull();
+    expect(pause({ code: 4000, reason: "tick timeout" })).toBeNull();
+    expect(pause({ code: 4001, reason: "gateway auth changed" })).toBeNull();
+    expect(pause({ connectError: ce({ code: "AUTH_TOKEN_NOT_CONFIGURED" }) })).toBeNull();
+    expect(pause({ connectError: ce({ code: "PAIRING_REQUIRED", pauseReconnect: false }) })).toBeNull();
+    expect(
+      pause({ connectError: ce({ code: "PAIRING_REQUIRED", recommendedNextStep: "wait_then_retry" }) }),
+    ).toBeNull();
+  });
+
+  it("pauses after 'device removed' unless told not to", () => {
+    expect(pause({ code: 4001, reason: "device removed" })).toMatch(
+      /removed from the gateway.*scope-watchdog pair/,
+    );
+    expect(pause({ code: 4001, reason: "device removed", pauseOnDeviceRemoved: false })).toBeNull();
+  });
+});
+
+describe("pairing events", () => {
+  it("maps device.pair.requested to upgrade-requested", () => {
+    const obs = observeEvent(
+      "device.pair.requested",
+      {
+        requestId: "r-9",
+        deviceId: "dev",
+        publicKey: "pk",
+        clientId: "gateway-client",
+        clientMode: "backend",
+        role: "operator",
+        scopes: ["operator.admin"],
+        isRepair: true,
+        silent: false,
+        ts: 1,
+      },
+      100,
+      [],
+    );
+    expect(obs).toEqual({
+      kind: "upgrade-requested",
+      source: "connection",
+      atMs: 100,
+      requestId: "r-9",
+      deviceId: "dev",
+      scopes: ["operator.admin"],
+      clientId: "gateway-client",
+      text: "device.pair.requested: device dev (client gateway-client/backend, role operator) asks for operator.admin (already paired: an upgrade or repair)",
+    });
+    expect(
+      observeEvent("device.pair.requested", { requestId: "r", deviceId: "d", isRepair: false }, 1, [])
+        ?.reason,
+    ).toBe("not-paired");
+  });
+
+  it("maps device.pair.resolved to pairing-resolved with the decision as reason", () => {
+    expect(
+      observeEvent(
+        "device.pair.resolved",
+        { requestId: "r-9", deviceId: "dev", decision: "approved", ts: 5 },
+        100,
+        [],
+      ),
+    ).toEqual({
+      kind: "pairing-resolved",
+      source: "connection",
+      atMs: 100,
+      requestId: "r-9",
+      deviceId: "dev",
+      reason: "approved",
+      text: "device.pair.resolved: request r-9 of device dev approved",
+    });
+  });
+
+  it("ignores other events and survives malformed payloads", () => {
+    expect(observeEvent("tick", { ts: 1 }, 1, [])).toBeNull();
+    expect(observeEvent("device.pair.requested", "junk", 1, [])).toMatchObject({
+      kind: "upgrade-requested",
+      text: expect.stringContaining("device ?"),
+    });
+  });
+});
+
+describe("helpers", () => {
+  it("truncates observation text to 500 characters after redacting and flattens control characters", () => {
+    const secret = "S".repeat(20);
+    const long = `${"a".repeat(495)}${secret}tail`;
+    const out = sanitizeText(long, [secret]);
+    expect(out).toHaveLength(500);
+    expect(out).not.toContain("SSSS");
+    expect(out.endsWith("…")).toBe(true);
+    expect(sanitizeText("a\nb\u0000c", [])).toBe("a b c");
+  });
+
+  it("backs off exponentially, capped, with jitter from the injected random", () => {
+    const p = { ...DEFAULT_BACKOFF, jitter: 0 };
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map((a) => backoffDelayMs(a, p, 0.5))).toEqual([
+      1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000,
+    ]);
+    expect(backoffDelayMs(0, DEFAULT_BACKOFF, 0)).toBe(800);
+    expect(backoffDelayMs(0, DEFAULT_BACKOFF, 0.999999)).toBe(1200);
+    expect(backoffDelayMs(10, DEFAULT_BACKOFF, 0.999999)).toBe(60000);
+  });
+
+  it.each([
+    ["ws://127.0.0.1:18789", true],
+    ["ws://127.1.2.3:1", true],
+    ["ws://[::1]:18789", true],
+    ["ws://localhost:18789", true],
+    ["wss://127.0.0.1:18789", true],
+    ["ws://10.0.0.5:18789", false],
+    ["ws://127.0.0.1.evil.com:1", false],
+    ["http://127.0.0.1:18789", false],
+    ["nonsense", false],
+  ])("isLoopbackUrl(%s) = %s", (url, expected) => {
+    expect(isLoopbackUrl(url)).toBe(expected);
+  });
+});
