@@ -28,12 +28,11 @@ const lastGoodSchema = z.object({
   recordedAtMs: z.number(),
 });
 
-export const logOffsetSchema = z.object({
-  file: z.string(),
-  dev: z.number(),
-  ino: z.number(),
-  offset: z.number(),
+const fileOffsetSchema = z.object({ file: z.string(), dev: z.number(), ino: z.number(), offset: z.number() });
+/** Where the gateway-log tail stopped (src/sources/log-tail.ts Offset): the active file and the others. */
+export const logOffsetSchema = fileOffsetSchema.extend({
   atMs: z.number(),
+  others: z.array(fileOffsetSchema).optional(),
 });
 export type LogOffset = z.infer<typeof logOffsetSchema>;
 

@@ -29,7 +29,7 @@ export const openclawSchema = z
     ),
     bin: nullablePath("The openclaw executable. null: `openclaw` on PATH."),
     logFile: nullablePath(
-      "The gateway's log file. null: logging.file from openclaw.json, else /tmp/openclaw/openclaw-YYYY-MM-DD.log.",
+      "The gateway's log file (a YYYY-MM-DD placeholder follows the daily files). null: logging.file from openclaw.json (honoured from OpenClaw 2026.4.25), else /tmp/openclaw/openclaw-YYYY-MM-DD.log (profile-named from 2026.8.1).",
     ),
   })
   .strict();

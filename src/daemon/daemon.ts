@@ -17,6 +17,7 @@ import {
   updateIncidents,
 } from "../policy/incidents.js";
 import type { Secret } from "../secret.js";
+import type { LogTailStats } from "../sources/log-tail.js";
 import type { OpenClawInstall } from "../sources/openclaw-version.js";
 import { isWsl, shouldPoll } from "../sources/platform.js";
 import type { StateWatcher, StateWatcherOptions } from "../sources/state-watcher.js";
@@ -29,21 +30,17 @@ export interface Stoppable {
   ready?: Promise<void>;
 }
 
-/** What the daemon needs from a log follower (src/sources/log-tail.ts). */
+/** What the daemon needs from the gateway-log follower (src/sources/log-tail.ts). */
+export interface LogTailLike extends Stoppable {
+  stats(): LogTailStats;
+}
 export interface LogTailOptions {
-  file: string | null;
-  stateDir: string;
-  configuredLogFile: string | null;
-  openclawLoggingFile: string | null;
-  profile: string | null;
-  usePolling: boolean;
-  replayWindowMs: number;
+  inspection: Inspection;
+  config: Config;
+  wsl: boolean;
   secrets: () => readonly string[];
   offsets: { load(): Promise<LogOffset | null>; save(o: LogOffset): Promise<void> };
   onObservation: (o: Observation, meta: { stale: boolean }) => void;
-}
-export interface LogTailLike extends Stoppable {
-  stats(): Record<string, unknown>;
 }
 
 /** What the daemon needs from its own gateway connection (src/sources/gateway-connection.ts). */
@@ -77,7 +74,7 @@ export interface DaemonDeps {
   /** Watches `parent` until `child` appears in it. */
   watchForPath: (parent: string, child: string, onAppear: () => void) => Stoppable;
   schedule: (cronExpression: string, run: () => Promise<void>) => Schedule;
-  createLogTail?: (opts: LogTailOptions) => LogTailLike;
+  createLogTail?: (opts: LogTailOptions) => Promise<LogTailLike>;
   /** The watchdog's own connection, or null when it is off (not paired yet, or disabled). */
   createConnection?: (opts: ConnectionOptions) => Promise<ConnectionLike | null>;
   /** Called after a SIGHUP reload was accepted, so the actions can take the new config. */
@@ -138,6 +135,15 @@ export function stateDigest(i: Inspection): string {
     autoApprove: i.gateway.autoApproveLocal,
   };
   return createHash("sha256").update(JSON.stringify(stable)).digest("hex");
+}
+
+function logHealth(stats: ReturnType<LogTailLike["stats"]>): { healthy: boolean; detail: string } {
+  if (stats.waiting) return { healthy: true, detail: "waiting for the gateway log to appear" };
+  const skipped = Object.values(stats.skipped).reduce((a, b) => a + b, 0);
+  return {
+    healthy: true,
+    detail: `following ${stats.file ?? "?"}${skipped ? ` (${skipped} lines skipped)` : ""}`,
+  };
 }
 
 export class Daemon {
@@ -241,7 +247,7 @@ export class Daemon {
       recentObservations: this.observations.slice(-20),
       sources: {
         ...this.sourceHealth,
-        ...(this.logTail ? { log: { healthy: true, detail: JSON.stringify(this.logTail.stats()) } } : {}),
+        ...(this.logTail ? { log: logHealth(this.logTail.stats()) } : {}),
         ...(this.connection
           ? {
               connection: {
@@ -290,7 +296,7 @@ export class Daemon {
     };
     const first = await this.evaluate("start", this.deps.now());
     if (gen !== this.generation || !first) return;
-    this.startLogTail(first, wsl);
+    await this.startLogTail(first, wsl, gen);
     await this.startConnection(first, gen);
     this.log.info(
       { stateDir: location.stateDir, version: first.install.version, store: first.store },
@@ -320,29 +326,37 @@ export class Daemon {
     await watcher.ready;
   }
 
-  private startLogTail(first: Inspection, wsl: boolean): void {
+  private async startLogTail(first: Inspection, wsl: boolean, gen: number): Promise<void> {
     const create = this.deps.createLogTail;
     const location = this.location;
     if (!create || !location) return;
-    const cfg = this.config.config;
     const store = this.deps.stateStore;
-    const file = cfg.openclaw.logFile ?? first.gateway.logFile;
-    this.logTail = create({
-      file,
-      stateDir: location.stateDir,
-      configuredLogFile: cfg.openclaw.logFile,
-      openclawLoggingFile: first.gateway.logFile,
-      profile: location.profile,
-      usePolling: file ? shouldPoll(file, cfg.watch.polling, wsl) : false,
-      replayWindowMs: cfg.detect.logReplayWindow,
-      secrets: () => this.secrets(),
-      offsets: {
-        load: () => store.loadLogOffset(location.stateDir),
-        save: (o) => store.saveLogOffset(location.stateDir, o),
-      },
-      onObservation: (o, meta) => this.observe(o, meta.stale),
-    });
-    this.components.push(this.logTail);
+    let tail: LogTailLike;
+    try {
+      tail = await create({
+        inspection: first,
+        config: this.config.config,
+        wsl,
+        secrets: () => this.secrets(),
+        offsets: {
+          load: () => store.loadLogOffset(location.stateDir),
+          save: (o) => store.saveLogOffset(location.stateDir, o),
+        },
+        onObservation: (o, meta) => this.observe(o, meta.stale),
+      });
+    } catch (err) {
+      this.log.error(
+        { err: (err as Error).message },
+        "cannot follow the gateway log; files are still watched",
+      );
+      return;
+    }
+    if (gen !== this.generation || this.stopped) {
+      await tail.stop();
+      return;
+    }
+    this.logTail = tail;
+    this.components.push(tail);
   }
 
   private async startConnection(first: Inspection, gen: number): Promise<void> {

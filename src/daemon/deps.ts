@@ -2,6 +2,7 @@
 // the other adapters for the daemon.
 
 import { existsSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { watch } from "chokidar";
 import cron from "node-cron";
@@ -10,11 +11,22 @@ import { type LoadedConfig, loadConfig } from "../config/load.js";
 import type { Logger } from "../log.js";
 import { createGatewayConnection } from "../sources/gateway-connection.js";
 import { gatewayUrl } from "../sources/gateway-protocol.js";
+import { resolveLogLocation } from "../sources/log-location.js";
+import { createLogTail } from "../sources/log-tail.js";
 import { findOpenClaw } from "../sources/openclaw-version.js";
+import { shouldPoll } from "../sources/platform.js";
 import { createStateWatcher } from "../sources/state-watcher.js";
 import { loadOrCreateWatchdogIdentity, watchdogIdentityFile } from "../sources/watchdog-identity.js";
 import { VERSION } from "../version.js";
-import type { ConnectionLike, ConnectionOptions, DaemonDeps, Schedule, Stoppable } from "./daemon.js";
+import type {
+  ConnectionLike,
+  ConnectionOptions,
+  DaemonDeps,
+  LogTailLike,
+  LogTailOptions,
+  Schedule,
+  Stoppable,
+} from "./daemon.js";
 
 /** Watches `parent` (depth 0) until `child` appears; if `parent` does not exist the reconcile finds it later. */
 export function watchForPath(parent: string, child: string, onAppear: () => void, logger: Logger): Stoppable {
@@ -101,6 +113,40 @@ export async function startConnection(o: ConnectionOptions, logger: Logger): Pro
   return connection;
 }
 
+/** Follows the gateway's log where this OpenClaw version writes it (2026.4.24 and older ignore logging.file). */
+export async function startLogTail(
+  o: LogTailOptions,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+): Promise<LogTailLike> {
+  const location = resolveLogLocation({
+    configuredLogFile: o.config.openclaw.logFile,
+    openclawLoggingFile: o.inspection.gateway.logFile,
+    profile: o.inspection.location.profile,
+    env,
+    now: Date.now(),
+    tmpdir: os.tmpdir(),
+    uid: process.getuid?.() ?? null,
+    openclawVersion: o.inspection.install.version,
+  });
+  logger.info(
+    { file: location.file, source: location.source },
+    `following the gateway log (${location.why})`,
+  );
+  const tail = createLogTail({
+    location,
+    offsets: o.offsets,
+    onObservation: o.onObservation,
+    logger: logger.child({ component: "log" }),
+    replayWindowMs: o.config.detect.logReplayWindow,
+    usePolling: shouldPoll(location.dir, o.config.watch.polling, o.wsl),
+    pollIntervalMs: o.config.watch.pollInterval,
+    secrets: o.secrets,
+  });
+  await tail.start();
+  return tail;
+}
+
 export interface DefaultDepsOptions {
   config: LoadedConfig;
   configFlag: string | undefined;
@@ -122,5 +168,6 @@ export function createDefaultDeps(o: DefaultDepsOptions): DaemonDeps {
     watchForPath: (parent, child, onAppear) => watchForPath(parent, child, onAppear, o.logger),
     schedule: (expr, run) => cronSchedule(expr, run, o.logger),
     createConnection: (opts) => startConnection(opts, o.logger),
+    createLogTail: (opts) => startLogTail(opts, o.env, o.logger),
   };
 }

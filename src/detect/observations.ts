@@ -26,19 +26,26 @@ function clock(ms: number): string {
   return new Date(ms).toISOString().slice(11, 19);
 }
 
-/** The newest observation per key, with how many there were. */
+/**
+ * The newest observation per key, with how many distinct events there were: one refused call shows up as a
+ * close, a `gateway connect failed` and a `Gateway call failed` line, all with the same request id.
+ */
 function latestBy(
   obs: readonly Observation[],
   key: (o: Observation) => string,
 ): Map<string, { last: Observation; count: number }> {
-  const out = new Map<string, { last: Observation; count: number }>();
+  const out = new Map<string, { last: Observation; events: Set<string> }>();
   for (const o of obs) {
     const k = key(o);
+    const event = o.requestId ?? String(Math.floor(o.atMs / 1000));
     const prev = out.get(k);
-    if (!prev) out.set(k, { last: o, count: 1 });
-    else out.set(k, { last: o.atMs >= prev.last.atMs ? o : prev.last, count: prev.count + 1 });
+    if (!prev) out.set(k, { last: o, events: new Set([event]) });
+    else {
+      prev.events.add(event);
+      if (o.atMs >= prev.last.atMs) prev.last = o;
+    }
   }
-  return out;
+  return new Map([...out].map(([k, v]) => [k, { last: v.last, count: v.events.size }]));
 }
 
 function refusalFindings(obs: readonly Observation[], ctx: ObservationContext): Finding[] {

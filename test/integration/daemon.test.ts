@@ -2,9 +2,10 @@
 // good state, waits for OpenClaw to appear, reloads its config, and stops without leaving anything behind.
 
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { realLine } from "../fixtures/logs/real-lines.js";
 import { startTestDaemon } from "../helpers/daemon.js";
 import {
   CLI_DEFAULT_SCOPES_4_20,
@@ -21,8 +22,10 @@ async function setup() {
   const root = await tempDir();
   const state = new LegacyStateDir(path.join(root, "home", ".openclaw"));
   const binDir = await fakeOpenClawInstall(path.join(root, "oc"), "2026.4.20");
-  const config = { openclaw: { bin: path.join(binDir, "openclaw") }, log: { level: "debug" } };
-  return { root, state, config };
+  const logFile = path.join(root, "logs", "openclaw.log");
+  // a log file of the test's own (2026.4.24 and older ignore logging.file, so it is set on the watchdog's side)
+  const config = { openclaw: { bin: path.join(binDir, "openclaw"), logFile }, log: { level: "debug" } };
+  return { root, state, config, logFile };
 }
 
 /** Replaces a file the way OpenClaw's writeJsonAtomic does: temp file in the same folder, then rename. */
@@ -31,6 +34,47 @@ async function writeAtomic(file: string, value: unknown) {
   await writeFile(tmp, JSON.stringify(value, null, 2), { mode: 0o600 });
   await rename(tmp, file);
 }
+
+describe("daemon: the gateway log", () => {
+  it("turns an appended 1008 pairing-required line into a finding with the full request id", async () => {
+    const t = await setup();
+    const { id } = await writeHealthyState(t.state);
+    await mkdir(path.dirname(t.logFile), { recursive: true });
+    await writeFile(t.logFile, `${realLine("noise", { atMs: Date.now() - 60_000 })}\n`);
+    const d = await startTestDaemon({ root: t.root, config: t.config });
+    await d.waitForLog((r) => r.msg.startsWith("following the gateway log"));
+    const requestId = randomUUID();
+    const line = realLine("close1008", { atMs: Date.now(), requestId }).replace(
+      /37cc8075d08f[0-9a-f]+/g,
+      id.deviceId,
+    );
+    await appendFile(t.logFile, `${line}\n`);
+    const close = await d.waitForLog((r) => r.code === "pairing-required-close");
+    expect(close.requestId).toBe(requestId);
+    expect(close.deviceId).toBe(id.deviceId);
+    expect(close.trigger).toBe("log:pairing-required-close");
+    expect(d.daemon.status().sources.log?.detail).toBe(`following ${t.logFile}`);
+  });
+
+  it("after a restart resumes from the saved offset without raising old lines as new incidents", async () => {
+    const t = await setup();
+    const { id } = await writeHealthyState(t.state);
+    await mkdir(path.dirname(t.logFile), { recursive: true });
+    await writeFile(t.logFile, "");
+    const first = await startTestDaemon({ root: t.root, config: t.config });
+    await first.waitForLog((r) => r.msg.startsWith("following the gateway log"));
+    await first.daemon.stop();
+    // while the watchdog was down, a refusal was logged ten minutes ago
+    const old = realLine("close1008", { atMs: Date.now() - 600_000, requestId: randomUUID() }).replace(
+      /37cc8075d08f[0-9a-f]+/g,
+      id.deviceId,
+    );
+    await appendFile(t.logFile, `${old}\n`);
+    const second = await startTestDaemon({ root: t.root, config: t.config });
+    await second.waitForLog((r) => r.msg === "observation" && r.stale === true);
+    expect(second.records.some((r) => r.code === "pairing-required-close")).toBe(false);
+  });
+});
 
 describe("daemon: live pairing state", () => {
   it("sees the seed's regression from a file event, names it, and remembers the last good state", async () => {
