@@ -176,6 +176,26 @@ async function latency(dir, usePolling, burst = false) {
   return { appends, p50Ms: r(median(ms)), p99Ms: r(percentile(ms, 99)), maxMs: r(Math.max(...ms)) };
 }
 
+/** CPU time the process spends while a started tail (native events) waits on a quiet log for `seconds`. */
+async function idleCost(dir, seconds = 10) {
+  const file = location(dir, Date.now()).fileFor(Date.now());
+  await writeFile(file, `${refusal(Date.now())}\n`);
+  const tail = createLogTail({
+    location: location(dir, Date.now()),
+    offsets: createMemoryOffsetStore(),
+    onObservation: () => {},
+  });
+  await tail.start();
+  await tail.idle();
+  await sleep(200);
+  const cpu0 = process.cpuUsage();
+  await sleep(seconds * 1000);
+  const cpu = process.cpuUsage(cpu0);
+  await tail.stop();
+  await rm(file);
+  return { seconds, cpuMs: +((cpu.user + cpu.system) / 1000).toFixed(1) };
+}
+
 const dir = await tempDir("sw-bench-log-");
 try {
   const file = location(dir, Date.now()).fileFor(Date.now());
@@ -212,11 +232,13 @@ try {
   const native = await latency(dir, false);
   const nativeBurst = await latency(dir, false, true);
   const polling = await latency(dir, true);
+  const idle = await idleCost(dir);
   const result = {
     bench: "log-catchup",
     machine: machine(),
     catchUp: [typical, worst],
     latency: { native, nativeAfterAnotherWrite5msBefore: nativeBurst, polling100ms: polling },
+    idle,
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } finally {
