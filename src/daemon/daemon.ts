@@ -430,7 +430,15 @@ export class Daemon {
     if (this.observations.length > MAX_OBSERVATIONS)
       this.observations.splice(0, this.observations.length - MAX_OBSERVATIONS);
     this.log.debug(
-      { kind: o.kind, source: o.source, deviceId: o.deviceId, requestId: o.requestId, stale },
+      {
+        kind: o.kind,
+        source: o.source,
+        deviceId: o.deviceId,
+        requestId: o.requestId,
+        closeCode: o.code,
+        closeReason: o.closeReason,
+        stale,
+      },
       "observation",
     );
     // A pairing decision may unblock a paused connection; its own removal must not (it would re-pair silently).

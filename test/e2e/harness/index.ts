@@ -1,5 +1,6 @@
 // The e2e harness's public API, for the regression, daemon, notification and healing suites.
 export { expectLoopbackOnly } from "./assertions.js";
+export { type DaemonRecord, startWatchdogDaemon, type WatchdogDaemon } from "./daemon.js";
 export {
   type DeviceIdentity,
   deviceAuthPath,

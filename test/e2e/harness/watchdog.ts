@@ -15,12 +15,8 @@ export interface RunWatchdogOptions {
   timeoutMs?: number;
 }
 
-/** `node <package.json bin> <args>` (what `scope-watchdog` runs) with HOME and XDG_* inside `dir`; nothing inherited but what `env` gives. */
-export function runWatchdog(args: readonly string[], options: RunWatchdogOptions): Promise<RunResult> {
-  const entry = watchdogEntry();
-  if (!existsSync(entry)) {
-    return Promise.reject(new Error(`${entry} is missing: run \`npm run build\` (npm run test:e2e does)`));
-  }
+/** The environment the watchdog runs with: HOME, TMPDIR and XDG_* inside `dir`, nothing inherited but `env`. */
+export function watchdogEnv(options: RunWatchdogOptions): NodeJS.ProcessEnv {
   const home = path.join(options.dir, "home");
   const env: NodeJS.ProcessEnv = {
     PATH: `${path.dirname(options.node ?? process.execPath)}:/usr/bin:/bin`,
@@ -38,8 +34,22 @@ export function runWatchdog(args: readonly string[], options: RunWatchdogOptions
   for (const dir of [env.HOME, env.TMPDIR, env.XDG_RUNTIME_DIR]) {
     if (dir) mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
+  return env;
+}
+
+/** The built entry point (package.json bin), or an error saying to build first. */
+export function builtEntry(): string {
+  const entry = watchdogEntry();
+  if (!existsSync(entry))
+    throw new Error(`${entry} is missing: run \`npm run build\` (npm run test:e2e does)`);
+  return entry;
+}
+
+/** `node <package.json bin> <args>` (what `scope-watchdog` runs) with HOME and XDG_* inside `dir`; nothing inherited but what `env` gives. */
+export async function runWatchdog(args: readonly string[], options: RunWatchdogOptions): Promise<RunResult> {
+  const entry = builtEntry();
   return runCommand(options.node ?? process.execPath, [entry, ...args], {
-    env,
+    env: watchdogEnv(options),
     cwd: options.dir,
     timeoutMs: options.timeoutMs ?? 60_000,
   });
