@@ -24,6 +24,48 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action(async (opts) => setExit(await (await import("./check.js")).runCheck(opts, io)));
 
   program
+    .command("fix")
+    .description(
+      "One remediation pass under the configured policy; exit 0 healed or nothing to do, 1 needs you, 2 could not run.",
+    )
+    .option("--dry-run", "decide and explain, change nothing")
+    .option("--json", "print the decisions as JSON")
+    .option("--state-dir <dir>", "OpenClaw's state directory (default: as OpenClaw resolves it)")
+    .option("--profile <name>", "OpenClaw profile (~/.openclaw-<name>)")
+    .option("--config <file>", "the watchdog's config file")
+    .action(async (opts) => setExit(await (await import("./fix.js")).runFix(opts, io)));
+
+  program
+    .command("status")
+    .description(
+      "Ask the running daemon what it sees now; exit 0 healthy, 1 open warnings or worse, 2 no daemon answers.",
+    )
+    .option("--json", "print the daemon's report as JSON")
+    .option(
+      "--socket <path>",
+      "the daemon's status socket (default: status.socket, else the default locations)",
+    )
+    .option("--config <file>", "the watchdog's config file")
+    .action(async (opts) => setExit(await (await import("./status.js")).runStatus(opts, io)));
+
+  program
+    .command("service <action>")
+    .description(
+      "install | uninstall | print: start the daemon by itself (a systemd user unit; on WSL without systemd, a Windows logon task).",
+    )
+    .addOption(new Option("--systemd", "the systemd user unit").conflicts("wsl"))
+    .addOption(
+      new Option("--wsl", "the Windows Task Scheduler task for WSL without systemd").conflicts("systemd"),
+    )
+    .option("--system", "print only: the system-wide unit for a dedicated account")
+    .option("--run-as <user>", "the dedicated account of --system", "openclaw")
+    .option("--config <file>", "the config file the service runs with (its absolute path goes into the unit)")
+    .option("--distro <name>", "the WSL distro (default: $WSL_DISTRO_NAME)")
+    .action(async (action: string, opts) =>
+      setExit(await (await import("./service.js")).runService(action, opts, io)),
+    );
+
+  program
     .command("run")
     .description("Run the watchdog in the foreground (what the systemd unit runs).")
     .option("--config <file>", "the watchdog's config file")
@@ -85,7 +127,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     if (e.code?.startsWith("commander.")) {
       return e.code === "commander.helpDisplayed" || e.code === "commander.version" ? EXIT.ok : EXIT.failed;
     }
-    if (err instanceof ConfigError || err instanceof NoOpenClawStateError) {
+    // expected failures print one line; StatusSocketError is matched by name to keep node:http out of start-up
+    if (err instanceof ConfigError || err instanceof NoOpenClawStateError || e.name === "StatusSocketError") {
       print(io.stderr, `scope-watchdog: ${e.message}`);
       return EXIT.failed;
     }

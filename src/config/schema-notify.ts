@@ -28,7 +28,9 @@ const retries = z
  *
  *   {
  *     "version": 1,
- *     "kind": "new" | "escalated" | "repeat" | "recovered" | "flapping" | "rate-limited",
+ *     "kind": "new" | "escalated" | "repeat" | "updated" | "recovered" | "flapping" | "rate-limited",
+ *                                               // updated: once, when a request to approve appears in an
+ *                                               // incident already notified (later id churn sends nothing)
  *     "severity": "info" | "warning" | "critical",
  *     "title": string, "body": string,          // the same text the desktop shows
  *     "incident": {
@@ -45,7 +47,7 @@ const retries = z
  * Never carries a token, password or the webhook/ntfy URL itself.
  */
 export const WEBHOOK_BODY_DOC =
-  'POSTs JSON {version:1, kind:"new"|"escalated"|"repeat"|"recovered"|"flapping"|"rate-limited", severity, title, body, incident:{fingerprint, codes, deviceId?, requestId?, openedAt}, findings:[{code, severity, message, fix?:{command, explanation}}], host, at}; never a token.';
+  'POSTs JSON {version:1, kind:"new"|"escalated"|"repeat"|"updated"|"recovered"|"flapping"|"rate-limited", severity, title, body, incident:{fingerprint, codes, deviceId?, requestId?, openedAt}, findings:[{code, severity, message, fix?:{command, explanation}}], host, at}; never a token.';
 
 export const notifySchema = z
   .object({

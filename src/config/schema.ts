@@ -4,6 +4,8 @@ import cron from "node-cron";
 import { z } from "zod";
 import { notifySchema } from "./schema-notify.js";
 import { duration } from "./schema-parts.js";
+import { remediationSchema } from "./schema-remediation.js";
+import { metricsSchema, statusSchema } from "./schema-service.js";
 
 const scopeName = z
   .string()
@@ -117,6 +119,13 @@ export const configSchema = z
       .describe(
         "Desktop and network notifications: when (grouping, repeats, flapping, silences, rate limit) and through which channels.",
       ),
+    remediation: remediationSchema
+      .prefault({})
+      .describe("Healing a scope regression through OpenClaw's own CLI: off (notify) unless you opt in."),
+    status: statusSchema.prefault({}).describe("The local status endpoint `scope-watchdog status` asks."),
+    metrics: metricsSchema
+      .prefault({})
+      .describe("The optional Prometheus endpoint for fleets (off by default)."),
     log: z
       .object({
         level: z

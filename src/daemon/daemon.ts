@@ -105,6 +105,10 @@ export interface DaemonStatus {
   incidents: IncidentState["open"];
   recentObservations: Observation[];
   sources: Record<string, { healthy: boolean; detail: string }>;
+  /** The own connection's state, null when there is none. */
+  connectionState: string | null;
+  /** The gateway-log tail's counters, null when it is not running. */
+  logStats: LogTailStats | null;
 }
 
 const MAX_OBSERVATIONS = 200;
@@ -245,6 +249,8 @@ export class Daemon {
       stateChangedAtMs: this.stateChangedAtMs,
       incidents: this.incidents.open,
       recentObservations: this.observations.slice(-20),
+      connectionState: this.connection?.state() ?? null,
+      logStats: this.logTail?.stats() ?? null,
       sources: {
         ...this.sourceHealth,
         ...(this.logTail ? { log: logHealth(this.logTail.stats()) } : {}),

@@ -12,7 +12,6 @@ import type {
 } from "../types.js";
 import {
   approveFix,
-  durableFixFor,
   eraOf,
   impactOfNarrowBaseline,
   PAIRING_REQUIRED,
@@ -368,24 +367,23 @@ function memoryFindings(input: DetectInput, paired: PairedDevice | undefined): F
       },
     ];
   }
-  const now = paired ? approvedBaseline(paired) : [];
+  // a removed record is device-not-paired (the next local client pairs it again); a regression is a narrowing
+  if (!paired) return [];
+  const now = approvedBaseline(paired);
   const lost = missingScopes(now, lastGood.approvedScopes);
   if (lost.length === 0) return [];
   const breaks = missingScopes(now, input.requiredScopes).length > 0;
   const f: Finding = {
     code: "scope-regression",
     severity: breaks ? "critical" : "warning",
-    message: paired
-      ? `The gateway's approved scopes for this machine's device narrowed from ${formatScopes(lastGood.approvedScopes)} to ${formatScopes(now)} (lost ${formatScopes(lost)}) since ${since}.`
-      : `The gateway's pairing record for this machine's device was removed since ${since} (it had ${formatScopes(lastGood.approvedScopes)}).`,
+    message: `The gateway's approved scopes for this machine's device narrowed from ${formatScopes(lastGood.approvedScopes)} to ${formatScopes(now)} (lost ${formatScopes(lost)}) since ${since}.`,
     impact: breaks
       ? impactOfNarrowBaseline(eraOf(input.version), input.autoApproveLocal)
       : "Calls that needed the lost scopes are refused with 1008 pairing required.",
     deviceId: identity.deviceId,
     scopes: lost,
   };
-  const durable = durableFixFor(input.version);
-  if (durable) f.fix = { ...requestRepairFix(input.version, identity.deviceId), durable };
+  f.fix = requestRepairFix(input.version, identity.deviceId);
   return [f];
 }
 

@@ -13,6 +13,9 @@
 //                                                   -> "escalated"
 //   open, notified, critical, now >= lastSent + repeatAfter
 //                                                   -> "repeat"
+//   open, notified without a request id, a pending request of the group now known, for groupWait
+//                                                   -> "updated" once: the exact approve command is available
+//                                                      (later request-id churn sends nothing)
 //   resolved, notified, now >= resolvedAt + groupWait (stableFor after flapping)
 //                                                   -> "recovered" once (if sendResolved), saying what healed it
 // Every notification passes a global rate limit (rateLimit.max per rateLimit.per); the excess is marked as
@@ -26,7 +29,14 @@ import { missingScopes, normalizeScopes } from "../detect/scopes.js";
 import type { Finding, FindingCode, Severity } from "../types.js";
 import { fingerprint } from "./incidents.js";
 
-export type NotificationKind = "new" | "escalated" | "repeat" | "recovered" | "flapping" | "rate-limited";
+export type NotificationKind =
+  | "new"
+  | "escalated"
+  | "repeat"
+  | "updated"
+  | "recovered"
+  | "flapping"
+  | "rate-limited";
 
 export interface NotifyMember {
   fingerprint: string;
@@ -98,6 +108,10 @@ export interface GroupState {
   notified: boolean;
   peakSentSeverity: Severity | null;
   lastSentAtMs: number | null;
+  /** Whether a notification of this open period already named a pending request (its id may churn since). */
+  sentRequest: boolean;
+  /** When a request of the group first became known after a notification without one ("updated" group wait). */
+  requestSinceMs: number | null;
   /** When the unsilenced severity first rose above the peak sent (the escalation's group wait). */
   risingSinceMs: number | null;
   transitionsMs: number[];
@@ -194,6 +208,8 @@ function newGroup(key: string, nowMs: number): GroupState {
     notified: false,
     peakSentSeverity: null,
     lastSentAtMs: null,
+    sentRequest: false,
+    requestSinceMs: null,
     risingSinceMs: null,
     transitionsMs: [],
     lastTransitionMs: null,
@@ -325,10 +341,22 @@ function emit(
   return true;
 }
 
-function markSent(ctx: Ctx, g: GroupState, severity: Severity | null): void {
+/** The request id a notification about `members` names (the most severe member that has one). */
+function requestOf(members: readonly NotifyMember[]): string | undefined {
+  return sorted(members).find((m) => m.finding.requestId)?.finding.requestId;
+}
+
+function markSent(
+  ctx: Ctx,
+  g: GroupState,
+  severity: Severity | null,
+  members: readonly NotifyMember[] = [],
+): void {
   g.notified = true;
   g.lastSentAtMs = ctx.nowMs;
   g.risingSinceMs = null;
+  g.requestSinceMs = null;
+  if (requestOf(members.filter((m) => !silencedAt(ctx.silences, m.code, ctx.nowMs)))) g.sentRequest = true;
   if (severity && (g.peakSentSeverity === null || RANK[severity] > RANK[g.peakSentSeverity]))
     g.peakSentSeverity = severity;
 }
@@ -350,7 +378,7 @@ function decideFlapping(ctx: Ctx, g: GroupState, open: boolean): void {
   const sent = emit(ctx, g, "flapping", members, {
     flap: { transitions, withinMs, open, stableForMs: ctx.cfg.flapping.stableFor },
   });
-  if (sent) markSent(ctx, g, maxSeverity(members));
+  if (sent) markSent(ctx, g, maxSeverity(members), members);
 }
 
 function decideOpen(ctx: Ctx, g: GroupState): void {
@@ -361,20 +389,30 @@ function decideOpen(ctx: Ctx, g: GroupState): void {
   const rising = g.notified && sev !== null && peak !== null && RANK[sev] > RANK[peak];
   if (!rising) g.risingSinceMs = null;
   else g.risingSinceMs ??= nowMs;
+  const requestNow =
+    g.notified &&
+    !g.sentRequest &&
+    requestOf(members.filter((m) => !silencedAt(ctx.silences, m.code, nowMs)));
+  if (!requestNow) g.requestSinceMs = null;
+  else g.requestSinceMs ??= nowMs;
   const kind: NotificationKind | null = !g.notified
     ? "new"
     : rising
       ? "escalated"
-      : sev === "critical"
-        ? "repeat"
-        : null;
+      : requestNow
+        ? "updated"
+        : sev === "critical"
+          ? "repeat"
+          : null;
   if (kind === null) return;
   const due =
     kind === "new"
       ? g.openedAtMs + cfg.groupWait
       : kind === "escalated"
         ? (g.risingSinceMs ?? nowMs) + cfg.groupWait
-        : (g.lastSentAtMs ?? nowMs) + cfg.repeatAfter;
+        : kind === "updated"
+          ? (g.requestSinceMs ?? nowMs) + cfg.groupWait
+          : (g.lastSentAtMs ?? nowMs) + cfg.repeatAfter;
   if (nowMs < due) {
     wakeAt(ctx, due);
     return;
@@ -382,7 +420,7 @@ function decideOpen(ctx: Ctx, g: GroupState): void {
   // silenced: logged once; a "new" or "repeat" goes out as soon as the silence ends
   const extra = kind === "escalated" && peak ? { previousSeverity: peak } : {};
   if (!emit(ctx, g, kind, members, extra)) return;
-  markSent(ctx, g, sev);
+  markSent(ctx, g, sev, members);
   if (sev === "critical") wakeAt(ctx, nowMs + cfg.repeatAfter);
 }
 
@@ -403,6 +441,8 @@ function decideResolved(ctx: Ctx, g: GroupState, afterFlapping: boolean): void {
   g.peakSentSeverity = null;
   g.lastSentAtMs = null;
   g.risingSinceMs = null;
+  g.sentRequest = false;
+  g.requestSinceMs = null;
 }
 
 function summarizeHeld(ctx: Ctx): void {

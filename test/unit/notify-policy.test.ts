@@ -177,6 +177,35 @@ describe("escalation", () => {
   });
 });
 
+describe("updated: the fix becomes available", () => {
+  const narrowed = finding("baseline-missing-scope", "critical", { scopes: ["operator.admin"] });
+  const other = "7a9d0c4e-2b1f-4c3d-8e5f-6a7b8c9d0e1f";
+
+  it("a notified incident without a request is updated once when its pending request appears, not on id churn", () => {
+    const r = run([
+      { at: 0, findings: [narrowed, regression()] },
+      { at: 600 },
+      { at: 5 * S, findings: [narrowed, regression(), pending()] },
+      { at: 5 * S + 600 },
+      // `openclaw devices list` churns the request id: nothing more is sent
+      { at: 9 * S, findings: [narrowed, regression(), { ...pending(), requestId: other }] },
+      { at: 10 * S },
+    ]);
+    expect(r.sent.map((n) => n.kind)).toEqual(["new", "updated"]);
+    expect(r.sent[0]?.requestId).toBeUndefined();
+    expect(r.sent[1]?.requestId).toBe(REQ);
+  });
+
+  it("nothing is updated when the first notification already named the request", () => {
+    const r = run([
+      { at: 0, findings: [baseline(), pending()] },
+      { at: 600 },
+      { at: 5 * S, findings: [baseline(), pending()] },
+    ]);
+    expect(r.sent.map((n) => n.kind)).toEqual(["new"]);
+  });
+});
+
 describe("repeat", () => {
   it.each([
     ["critical, 4h default", regression(), {}, 9 * H, [4 * H + 500, 8 * H + 500]],

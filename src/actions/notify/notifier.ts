@@ -17,7 +17,7 @@ import {
   type DesktopFacts,
   realDesktopFacts,
 } from "./desktop.js";
-import { createDispatcher } from "./dispatch.js";
+import { createDispatcher, type DispatchOutcome } from "./dispatch.js";
 import { createNtfyChannel } from "./ntfy.js";
 import { renderNotification } from "./text.js";
 import { createWebhookChannel } from "./webhook.js";
@@ -51,6 +51,10 @@ export interface NotifierOptions {
   desktop?: { facts?: Partial<DesktopFacts>; backend?: DesktopBackend };
   /** Test seam: faster HTTP retry backoff. */
   backoff?: { initialMs: number; multiplier: number; maxMs: number };
+  /** How each notification went, per channel (for `status` and the metrics). */
+  onDispatched?: (r: { kind: string; codes: readonly string[]; outcome: DispatchOutcome }) => void;
+  /** Each notification held back (silenced or rate-limited). */
+  onSuppressed?: (s: { codes: readonly string[]; reason: string }) => void;
 }
 
 export interface Notifier {
@@ -157,6 +161,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
 
   function apply(d: NotifyDecision): void {
     state = d.next;
+    for (const s of d.suppressed) o.onSuppressed?.({ codes: s.codes, reason: s.reason });
     for (const s of d.suppressed)
       log.info(
         { code: s.codes[0], codes: s.codes, kind: s.kind, reason: s.reason, group: s.key },
@@ -170,7 +175,11 @@ export function createNotifier(o: NotifierOptions): Notifier {
         { code: r.codes[0], codes: r.codes, kind: r.kind, severity: r.severity, group: n.key },
         `notify: ${r.title}`,
       );
-      track(dispatcher.dispatch(r, abort.signal));
+      track(
+        dispatcher
+          .dispatch(r, abort.signal)
+          .then((outcome) => o.onDispatched?.({ kind: r.kind, codes: r.codes, outcome })),
+      );
     }
     schedule(d.wakeAtMs);
   }

@@ -106,6 +106,8 @@ function titleOf(n: Notification): string {
       return `Worse: ${headline}`;
     case "repeat":
       return `Still open: ${headline}`;
+    case "updated":
+      return n.requestId ? `Fix ready: approve request ${n.requestId.slice(0, 8)}` : `Update: ${headline}`;
     case "recovered":
       return `Healed: ${headline}`;
     case "flapping":
@@ -124,6 +126,8 @@ function bodyLines(n: Notification, tz: string | undefined): string[] {
       return [`Now ${n.severity} (was ${n.previousSeverity ?? "lower"}).`, ...problemLines(n)];
     case "repeat":
       return [`Still open after ${openFor}.`, ...problemLines(n)];
+    case "updated":
+      return [`A pending request now lets you fix it (open ${openFor}).`, ...problemLines(n)];
     case "recovered": {
       const r = n.recovery;
       const lines = r ? [recoveryLine(r.cause, r.atMs, n.deviceId, tz)] : [];

@@ -1,0 +1,347 @@
+// The `openclaw devices …` executor: child processes without a shell, a hard timeout with SIGTERM then SIGKILL
+// escalation, bounded output capture, and result values instead of exceptions. Tokens never go into argv.
+
+import { spawn } from "node:child_process";
+import { SAFE_REQUEST_ID } from "../policy/remediate.js";
+import type { Secret } from "../secret.js";
+import { parsePendingRequest } from "../sources/pairing-records.js";
+import type { PendingRequest } from "../types.js";
+
+export interface RunOptions {
+  env: NodeJS.ProcessEnv;
+  timeoutMs: number;
+  /** Time between SIGTERM and SIGKILL. */
+  killGraceMs?: number;
+  /** Per stream; the rest is counted and dropped. */
+  maxOutputBytes?: number;
+  signal?: AbortSignal;
+}
+
+/** What a finished (or killed) child did; `error` is set when it could not be started at all. */
+export interface RunResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  aborted: boolean;
+  /** The strongest signal we had to send (null when it ended on its own). */
+  killedWith: "SIGTERM" | "SIGKILL" | null;
+  durationMs: number;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  error: string | null;
+}
+
+/** The process port: the interpreter and the tests depend on this, not on node:child_process. */
+export interface ProcessRunner {
+  run(file: string, args: readonly string[], opts: RunOptions): Promise<RunResult>;
+}
+
+const DEFAULT_KILL_GRACE_MS = 3_000;
+const DEFAULT_MAX_OUTPUT = 1024 * 1024;
+/** How long to wait for stdout/stderr to close after the child exited (a grandchild may hold them). */
+const DRAIN_AFTER_EXIT_MS = 500;
+
+class Capture {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+  constructor(private readonly max: number) {}
+  push(b: Buffer): void {
+    const room = this.max - this.size;
+    if (room <= 0) {
+      this.truncated = true;
+      return;
+    }
+    const part = b.length > room ? b.subarray(0, room) : b;
+    if (part.length < b.length) this.truncated = true;
+    this.chunks.push(part);
+    this.size += part.length;
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString("utf8");
+  }
+}
+
+/** Signals the child's whole process group (it is started detached), falling back to the child alone. */
+function killGroup(pid: number | undefined, sig: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Real child processes: execFile-style (no shell), own process group, timeout then SIGTERM, then SIGKILL. */
+export function createProcessRunner(): ProcessRunner {
+  return {
+    run(file, args, opts) {
+      const started = Date.now();
+      const out = new Capture(opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT);
+      const err = new Capture(opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT);
+      return new Promise<RunResult>((resolve) => {
+        let timedOut = false;
+        let aborted = false;
+        let killedWith: RunResult["killedWith"] = null;
+        let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+        let done = false;
+        const timers: NodeJS.Timeout[] = [];
+        const child = spawn(file, [...args], {
+          env: opts.env,
+          shell: false,
+          detached: true,
+          stdio: ["ignore", "pipe", "pipe"],
+          windowsHide: true,
+        });
+        const finish = (error: string | null) => {
+          if (done) return;
+          done = true;
+          for (const t of timers) clearTimeout(t);
+          opts.signal?.removeEventListener("abort", onAbort);
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+          resolve({
+            exitCode: exit?.code ?? null,
+            signal: exit?.signal ?? null,
+            timedOut,
+            aborted,
+            killedWith,
+            durationMs: Date.now() - started,
+            stdout: out.text(),
+            stderr: err.text(),
+            stdoutTruncated: out.truncated,
+            stderrTruncated: err.truncated,
+            error,
+          });
+        };
+        const terminate = () => {
+          if (exit) return;
+          killedWith = "SIGTERM";
+          killGroup(child.pid, "SIGTERM");
+          const t = setTimeout(() => {
+            if (exit) return;
+            killedWith = "SIGKILL";
+            killGroup(child.pid, "SIGKILL");
+          }, opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+          t.unref();
+          timers.push(t);
+        };
+        const onAbort = () => {
+          aborted = true;
+          terminate();
+        };
+        child.stdout?.on("data", (b: Buffer) => out.push(b));
+        child.stderr?.on("data", (b: Buffer) => err.push(b));
+        child.on("error", (e) => {
+          if (child.pid === undefined) finish(`${file} could not be started: ${e.message}`);
+        });
+        child.on("exit", (code, signal) => {
+          exit = { code, signal };
+          // a grandchild that inherited the pipes must not keep us waiting
+          const t = setTimeout(() => finish(null), DRAIN_AFTER_EXIT_MS);
+          t.unref();
+          timers.push(t);
+        });
+        child.on("close", () => {
+          if (exit) finish(null);
+        });
+        const t = setTimeout(() => {
+          timedOut = true;
+          terminate();
+        }, opts.timeoutMs);
+        timers.push(t);
+        if (opts.signal?.aborted) onAbort();
+        else opts.signal?.addEventListener("abort", onAbort, { once: true });
+      });
+    },
+  };
+}
+
+/** Removes known secrets and anything shaped like an OpenClaw token (32 random bytes, base64url) from text. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (s.length >= 8 && out.includes(s)) out = out.split(s).join("[redacted]");
+  return out.replace(/(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g, (m) =>
+    /[A-Z]/.test(m) && /[a-z]/.test(m) && /\d/.test(m) ? "[redacted]" : m,
+  );
+}
+
+/** The end of a stream, redacted, for logs and the audit log. */
+export function excerpt(text: string, secrets: readonly string[], max = 600): string {
+  const t = text.trim();
+  return redactSecrets(t.length > max ? `…${t.slice(-max)}` : t, secrets);
+}
+
+export interface CliOptions {
+  /** The `openclaw` executable. */
+  bin: string;
+  runner: ProcessRunner;
+  /** The watchdog's environment; the child gets a copy with the changes below. */
+  env: NodeJS.ProcessEnv;
+  /** The state directory and openclaw.json the watchdog inspected, so the CLI acts on the same ones. */
+  stateDir: string;
+  configPath: string;
+  /** The gateway port the watchdog resolved from the environment or profile (OPENCLAW_GATEWAY_PORT), if any. */
+  gatewayPort?: number | null;
+  timeoutMs: number;
+  killGraceMs?: number;
+  /**
+   * Passed as OPENCLAW_GATEWAY_TOKEN in the child's environment, only for setups where the CLI cannot read the
+   * token from openclaw.json itself. Never put on the command line, where `ps` shows it to every user.
+   */
+  gatewayToken?: Secret;
+  signal?: AbortSignal;
+}
+
+/**
+ * The child's environment: the same state dir and config as inspected; OPENCLAW_GATEWAY_URL removed so the
+ * CLI's URL source is "local loopback", the condition for 2026.4.x's local-file fallback when its own connect
+ * is refused with pairing required (devices-cli.ts shouldUseLocalPairingFallback); no colour in the output.
+ */
+export function cliEnv(
+  o: Pick<CliOptions, "env" | "stateDir" | "configPath" | "gatewayToken" | "gatewayPort">,
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...o.env };
+  delete env.OPENCLAW_GATEWAY_URL;
+  env.OPENCLAW_STATE_DIR = o.stateDir;
+  env.OPENCLAW_CONFIG_PATH = o.configPath;
+  // the dev profile implies port 19001 (applyCliProfileEnv); the state dir set above bypasses the profile
+  if (o.gatewayPort && !env.OPENCLAW_GATEWAY_PORT) env.OPENCLAW_GATEWAY_PORT = String(o.gatewayPort);
+  env.NO_COLOR = "1";
+  delete env.FORCE_COLOR;
+  if (o.gatewayToken) env.OPENCLAW_GATEWAY_TOKEN = o.gatewayToken.reveal();
+  return env;
+}
+
+/** `gateway connect failed: …` on stderr: the CLI's own connect was refused and it fell back to the files. */
+const CONNECT_FAILED = /gateway connect failed:/i;
+const UNKNOWN_REQUEST = /unknown requestId/i;
+
+export interface ListResult {
+  ok: boolean;
+  pending: PendingRequest[];
+  /** The CLI could not connect itself and read the local files instead (2026.4.x fallback). */
+  fallback: boolean;
+  run: RunResult;
+  problem: string | null;
+}
+
+export type ApproveStatus =
+  /** Exit 0 with the approve result. */
+  | "approved"
+  /** The request id no longer exists (superseded by a reconnect, expired, or approved elsewhere). */
+  | "unknown-request"
+  /** It printed success but did not exit in time, and was killed: check the state to know. */
+  | "maybe-approved"
+  /** Killed at the timeout without printing a result. */
+  | "timeout"
+  | "failed";
+
+export interface ApproveResult {
+  status: ApproveStatus;
+  requestId: string;
+  fallback: boolean;
+  run: RunResult;
+  problem: string | null;
+}
+
+export interface OpenClawCli {
+  readonly bin: string;
+  list(): Promise<ListResult>;
+  approve(requestId: string): Promise<ApproveResult>;
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | null {
+  const start = text.indexOf("{");
+  if (start < 0) return null;
+  try {
+    const v: unknown = JSON.parse(text.slice(start));
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+function failureText(run: RunResult): string {
+  if (run.error) return run.error;
+  if (run.timedOut) return `no answer within the timeout; stopped with ${run.killedWith ?? "SIGTERM"}`;
+  if (run.aborted) return `stopped with ${run.killedWith ?? "SIGTERM"} because the watchdog is stopping`;
+  // 2026.4.x: "[openclaw] Failed to start CLI: Error: gateway closed (1006 …)" followed by hints and a stack
+  const lines = run.stderr.split("\n").map((l) => l.trim());
+  const crash = lines.find((l) => l.includes("Failed to start CLI:"));
+  const last = lines.filter((l) => l && !l.startsWith("at ")).at(-1);
+  const why = crash ? crash.slice(crash.indexOf("Failed to start CLI:") + 20).trim() : last;
+  return `exit ${run.exitCode ?? run.signal ?? "?"}${why ? `: ${why}` : ""}`;
+}
+
+function notRun(error: string): RunResult {
+  return {
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    aborted: false,
+    killedWith: null,
+    durationMs: 0,
+    stdout: "",
+    stderr: "",
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    error,
+  };
+}
+
+/** `openclaw devices list --json` and `openclaw devices approve <id> --json`, as result values. */
+export function createOpenClawCli(o: CliOptions): OpenClawCli {
+  const run = (args: string[]) =>
+    o.runner.run(o.bin, args, {
+      env: cliEnv(o),
+      timeoutMs: o.timeoutMs,
+      ...(o.killGraceMs !== undefined ? { killGraceMs: o.killGraceMs } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+  const secrets = () => (o.gatewayToken ? [o.gatewayToken.reveal()] : []);
+  return {
+    bin: o.bin,
+    async list() {
+      const r = await run(["devices", "list", "--json"]);
+      const fallback = CONNECT_FAILED.test(r.stderr);
+      if (r.exitCode !== 0 || r.timedOut)
+        return { ok: false, pending: [], fallback, run: r, problem: excerpt(failureText(r), secrets()) };
+      const json = parseJsonObject(r.stdout);
+      if (!json || !Array.isArray(json.pending))
+        return { ok: false, pending: [], fallback, run: r, problem: "the output is not the expected JSON" };
+      const pending = json.pending.flatMap((p) => {
+        const parsed = parsePendingRequest(p);
+        return parsed.ok ? [parsed.value] : [];
+      });
+      return { ok: true, pending, fallback, run: r, problem: null };
+    },
+    async approve(requestId) {
+      if (!SAFE_REQUEST_ID.test(requestId)) {
+        // the policy refuses such ids already; this keeps one from ever reaching argv as an option
+        const r = notRun("refused to pass an unsafe request id to the command line");
+        return { status: "failed", requestId, fallback: false, run: r, problem: r.error };
+      }
+      const r = await run(["devices", "approve", requestId, "--json"]);
+      const fallback = CONNECT_FAILED.test(r.stderr);
+      const base = { requestId, fallback, run: r };
+      const printed = parseJsonObject(r.stdout);
+      const printedSuccess =
+        (printed !== null && printed.requestId === requestId) || /(^|\n)\s*Approved\b/.test(r.stdout);
+      if (r.timedOut || r.aborted)
+        return printedSuccess
+          ? { ...base, status: "maybe-approved", problem: "printed its result, then hung; killed it" }
+          : { ...base, status: "timeout", problem: excerpt(failureText(r), secrets()) };
+      if (r.exitCode === 0 && printedSuccess) return { ...base, status: "approved", problem: null };
+      if (UNKNOWN_REQUEST.test(r.stderr) || UNKNOWN_REQUEST.test(r.stdout))
+        return { ...base, status: "unknown-request", problem: "unknown requestId" };
+      return { ...base, status: "failed", problem: excerpt(failureText(r), secrets()) };
+    },
+  };
+}

@@ -1,0 +1,465 @@
+// The daemon's status endpoint: one HTTP GET over a unix socket only its user can open (0600 in a 0700 folder),
+// answering with a JSON-safe StatusReport built from DaemonStatus and what the tracker remembers.
+
+import { chmod, lstat, mkdir, unlink } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { connect } from "node:net";
+import path from "node:path";
+import { APP_NAME } from "../config/load.js";
+import type { Logger } from "../log.js";
+import type { IncidentEvent } from "../policy/incidents.js";
+import type { FindingCode, ObservationKind, Severity } from "../types.js";
+import type { DaemonStatus, Evaluation } from "./daemon.js";
+import { createScrubber } from "./logger.js";
+
+export const STATUS_PATH = "/status";
+export const STATUS_SCHEMA = 1;
+/** sun_path is 108 bytes on Linux, including the terminating NUL. */
+const MAX_SOCKET_PATH_BYTES = 107;
+
+export interface StatusIncident {
+  code: FindingCode;
+  severity: Severity;
+  message: string;
+  openedAt: string;
+  lastSeenAt: string;
+  deviceId?: string;
+  requestId?: string;
+  scopes?: string[];
+  fix?: { command: string; explanation: string };
+}
+
+export interface StatusEvent {
+  at: string;
+  type: IncidentEvent["type"];
+  code: FindingCode;
+  severity: Severity;
+  message: string;
+  requestId?: string;
+}
+
+export interface StatusObservation {
+  at: string;
+  kind: ObservationKind;
+  source: "log" | "connection";
+  code?: number;
+  reason?: string;
+  requestId?: string;
+  deviceId?: string;
+}
+
+/** A remediation or notification and how it ended (filled from their results by the daemon). */
+export interface StatusAction {
+  at: string;
+  kind: "remediation" | "notification";
+  /** approve, request-repair, notify, skip; or the notification channel's message kind. */
+  action: string;
+  outcome: string;
+  requestId?: string;
+  channel?: string;
+  detail?: string;
+}
+
+export interface StatusReport {
+  schema: typeof STATUS_SCHEMA;
+  generatedAt: string;
+  watchdog: {
+    version: string;
+    pid: number;
+    startedAt: string;
+    uptimeMs: number;
+    mode: DaemonStatus["mode"];
+    waitingFor: string | null;
+  };
+  openclaw: { version: string | null; stateDir: string | null; store: string | null };
+  device: {
+    deviceId: string;
+    paired: boolean;
+    approvedScopes: string[];
+    tokenScopes: string[];
+    requiredScopes: string[];
+  } | null;
+  /** Open incidents, most severe first. */
+  incidents: StatusIncident[];
+  /** Incident transitions, newest last. */
+  recentEvents: StatusEvent[];
+  recentObservations: StatusObservation[];
+  lastEvaluation: { at: string; trigger: string; durationMs: number } | null;
+  lastReconcileAt: string | null;
+  stateChangedAt: string | null;
+  /** files, log, connection, schedule: whether each is healthy and what it is doing. */
+  sources: Record<string, { healthy: boolean; detail: string }>;
+  lastActions?: StatusAction[];
+  summary: { ok: boolean; worst: Severity | null; critical: number; warning: number; info: number };
+}
+
+const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+export interface ReportExtras {
+  nowMs: number;
+  version: string;
+  pid: number;
+  device: StatusReport["device"];
+  recentEvents: StatusEvent[];
+  lastActions: StatusAction[] | null;
+  /** The schedule counts as unhealthy when no reconcile ran for this long (default 15 minutes). */
+  reconcileStaleAfterMs?: number;
+}
+
+function scheduleHealth(
+  s: DaemonStatus,
+  nowMs: number,
+  staleAfterMs: number,
+): { healthy: boolean; detail: string } {
+  if (s.mode === "stopped") return { healthy: false, detail: "stopped" };
+  const since = s.lastReconcileAtMs ?? s.startedAtMs;
+  const ageS = Math.round((nowMs - since) / 1000);
+  const healthy = nowMs - since <= staleAfterMs;
+  const detail =
+    s.lastReconcileAtMs === null ? `no reconcile yet (started ${ageS}s ago)` : `last reconcile ${ageS}s ago`;
+  return { healthy, detail: healthy ? detail : `${detail}; the schedule looks stuck` };
+}
+
+/** Pure: a JSON-safe report from the daemon's status and the tracker's memory. */
+export function buildStatusReport(s: DaemonStatus, x: ReportExtras): StatusReport {
+  const incidents = Object.values(s.incidents)
+    .sort((a, b) => RANK[b.severity] - RANK[a.severity] || a.openedAtMs - b.openedAtMs)
+    .map(
+      (i): StatusIncident => ({
+        code: i.code,
+        severity: i.severity,
+        message: i.finding.message,
+        openedAt: iso(i.openedAtMs),
+        lastSeenAt: iso(i.lastSeenAtMs),
+        ...(i.finding.deviceId ? { deviceId: i.finding.deviceId } : {}),
+        ...(i.finding.requestId ? { requestId: i.finding.requestId } : {}),
+        ...(i.finding.scopes ? { scopes: i.finding.scopes } : {}),
+        ...(i.finding.fix
+          ? { fix: { command: i.finding.fix.command, explanation: i.finding.fix.explanation } }
+          : {}),
+      }),
+    );
+  const count = (sev: Severity) => incidents.filter((i) => i.severity === sev).length;
+  const worst = incidents[0]?.severity ?? null;
+  const sources: StatusReport["sources"] = { ...s.sources };
+  if (s.mode === "waiting")
+    sources.files = { healthy: false, detail: `waiting for ${s.waitingFor ?? "OpenClaw"}` };
+  sources.schedule = scheduleHealth(s, x.nowMs, x.reconcileStaleAfterMs ?? 15 * 60_000);
+  return {
+    schema: STATUS_SCHEMA,
+    generatedAt: iso(x.nowMs),
+    watchdog: {
+      version: x.version,
+      pid: x.pid,
+      startedAt: iso(s.startedAtMs),
+      uptimeMs: Math.max(0, x.nowMs - s.startedAtMs),
+      mode: s.mode,
+      waitingFor: s.waitingFor,
+    },
+    openclaw: { ...s.openclaw },
+    device: x.device,
+    incidents,
+    recentEvents: x.recentEvents,
+    recentObservations: s.recentObservations.map((o) => ({
+      at: iso(o.atMs),
+      kind: o.kind,
+      source: o.source,
+      ...(o.code === undefined ? {} : { code: o.code }),
+      ...(o.reason ? { reason: o.reason } : {}),
+      ...(o.requestId ? { requestId: o.requestId } : {}),
+      ...(o.deviceId ? { deviceId: o.deviceId } : {}),
+    })),
+    lastEvaluation: s.lastEvaluation
+      ? {
+          at: iso(s.lastEvaluation.atMs),
+          trigger: s.lastEvaluation.trigger,
+          durationMs: s.lastEvaluation.durationMs,
+        }
+      : null,
+    lastReconcileAt: isoOrNull(s.lastReconcileAtMs),
+    stateChangedAt: isoOrNull(s.stateChangedAtMs),
+    sources,
+    ...(x.lastActions && x.lastActions.length > 0 ? { lastActions: x.lastActions } : {}),
+    summary: {
+      ok: count("critical") + count("warning") === 0,
+      worst,
+      critical: count("critical"),
+      warning: count("warning"),
+      info: count("info"),
+    },
+  };
+}
+
+export interface StatusTracker {
+  /** Remembers the device and the incident transitions of an evaluation (wire it to DaemonDeps.onEvaluated). */
+  observeEvaluation(e: Evaluation): void;
+  /** Records a remediation or notification outcome for `lastActions`. */
+  recordAction(a: Omit<StatusAction, "at"> & { atMs: number }): void;
+  report(status: DaemonStatus): StatusReport;
+}
+
+/** Keeps what DaemonStatus does not: the local device's scopes, recent incident events, last actions. */
+export function createStatusTracker(opts: {
+  now: () => number;
+  version: string;
+  pid?: number;
+  maxEvents?: number;
+  maxActions?: number;
+  reconcileStaleAfterMs?: number;
+}): StatusTracker {
+  let device: StatusReport["device"] = null;
+  const events: StatusEvent[] = [];
+  const actions: StatusAction[] = [];
+  const keep = <T>(list: T[], max: number) => {
+    if (list.length > max) list.splice(0, list.length - max);
+  };
+  return {
+    observeEvaluation(e) {
+      const d = e.inspection?.device;
+      if (e.inspection) {
+        device = d
+          ? {
+              deviceId: d.deviceId,
+              paired: d.paired,
+              approvedScopes: [...d.approvedScopes],
+              tokenScopes: [...d.tokenScopes],
+              requiredScopes: [...e.inspection.requiredScopes],
+            }
+          : null;
+      }
+      for (const ev of e.events) {
+        const f = ev.incident.finding;
+        events.push({
+          at: iso(ev.type === "resolved" ? ev.atMs : e.atMs),
+          type: ev.type,
+          code: f.code,
+          severity: ev.incident.severity,
+          message: f.message,
+          ...(f.requestId ? { requestId: f.requestId } : {}),
+        });
+      }
+      keep(events, opts.maxEvents ?? 50);
+    },
+    recordAction({ atMs, ...rest }) {
+      actions.push({ at: iso(atMs), ...rest });
+      keep(actions, opts.maxActions ?? 20);
+    },
+    report(status) {
+      return buildStatusReport(status, {
+        nowMs: opts.now(),
+        version: opts.version,
+        pid: opts.pid ?? process.pid,
+        device,
+        recentEvents: [...events],
+        lastActions: [...actions],
+        ...(opts.reconcileStaleAfterMs === undefined
+          ? {}
+          : { reconcileStaleAfterMs: opts.reconcileStaleAfterMs }),
+      });
+    },
+  };
+}
+
+/**
+ * Where the daemon listens and `status` looks: the configured socket only, else
+ * $XDG_RUNTIME_DIR/openclaw-scope-watchdog/status.sock then <dataDir>/status.sock.
+ */
+export function statusSocketCandidates(
+  configured: string | null,
+  env: NodeJS.ProcessEnv,
+  dataDir: string,
+  home: string,
+): string[] {
+  if (configured) return [path.resolve(configured.replace(/^~(?=$|\/)/, home))];
+  const runtime = env.XDG_RUNTIME_DIR?.trim();
+  const list = runtime && path.isAbsolute(runtime) ? [path.join(runtime, APP_NAME, "status.sock")] : [];
+  list.push(path.join(dataDir, "status.sock"));
+  return list;
+}
+
+export type StatusSocketProblem = "in-use" | "not-a-socket" | "folder-not-private" | "path-too-long";
+
+/** The status endpoint cannot start; `problem` says why, the message what to do. */
+export class StatusSocketError extends Error {
+  override readonly name = "StatusSocketError";
+  constructor(
+    readonly problem: StatusSocketProblem,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What is behind a socket file: a listener, nothing (ECONNREFUSED: left by a process that died), or an error. */
+export function probeSocket(socketPath: string, timeoutMs = 1_000): Promise<"answers" | "stale" | string> {
+  return new Promise((resolve) => {
+    const s = connect({ path: socketPath });
+    const done = (v: string) => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(v);
+    };
+    const timer = setTimeout(() => done("answers"), timeoutMs); // a hung listener is still a listener
+    s.once("connect", () => done("answers"));
+    s.once("error", (err: NodeJS.ErrnoException) =>
+      done(err.code === "ECONNREFUSED" || err.code === "ENOENT" ? "stale" : (err.code ?? err.message)),
+    );
+  });
+}
+
+async function ensurePrivateFolder(dir: string, ownFolder: boolean): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const st = await lstat(dir);
+  const uid = process.getuid?.();
+  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) {
+    throw new StatusSocketError(
+      "folder-not-private",
+      `the status socket's folder ${dir} is not a folder owned by this user; choose another status.socket`,
+    );
+  }
+  if ((st.mode & 0o077) === 0) return;
+  if (!ownFolder) {
+    throw new StatusSocketError(
+      "folder-not-private",
+      `the status socket's folder ${dir} has mode ${(st.mode & 0o777).toString(8)}; other users could reach the socket. Use a folder only you can open (chmod 700 ${dir}) or another status.socket`,
+    );
+  }
+  await chmod(dir, 0o700);
+}
+
+/** Removes what is at `socketPath` if it is a socket nobody answers on; refuses anything else. */
+async function clearStaleSocket(socketPath: string, logger: Logger): Promise<void> {
+  let st: Awaited<ReturnType<typeof lstat>>;
+  try {
+    st = await lstat(socketPath);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw err;
+  }
+  if (!st.isSocket()) {
+    throw new StatusSocketError(
+      "not-a-socket",
+      `${socketPath} exists and is not a socket; not replacing it. Remove it or choose another status.socket`,
+    );
+  }
+  const probe = await probeSocket(socketPath);
+  if (probe !== "stale") {
+    throw new StatusSocketError(
+      "in-use",
+      probe === "answers"
+        ? `another scope-watchdog already answers on ${socketPath}; stop it first (systemctl --user stop openclaw-scope-watchdog) or set another status.socket`
+        : `cannot tell whether ${socketPath} is in use (${probe}); not replacing it`,
+    );
+  }
+  await unlink(socketPath).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== "ENOENT") throw err;
+  });
+  logger.warn({ socket: socketPath }, "replaced a stale status socket left by a watchdog that stopped");
+}
+
+export interface StatusServerOptions {
+  socketPath: string;
+  getStatus: () => StatusReport;
+  logger: Logger;
+  /**
+   * The folder is the watchdog's own (the default locations): created 0700 and tightened if needed. A configured
+   * socket's existing folder must already be private (a socket in /tmp or ~ is refused, not chmod-ed).
+   */
+  ownFolder?: boolean;
+  /** Values scrubbed from every answer, like the log (the gateway token). */
+  secrets?: () => readonly string[];
+}
+
+export interface StatusServer {
+  readonly socketPath: string;
+  /** Listens; rejects with StatusSocketError when the socket is taken or its folder is not private. */
+  start(): Promise<void>;
+  /** Idempotent: closes the server and removes the socket if it is still ours. */
+  stop(): Promise<void>;
+}
+
+/** Creates the status endpoint (not started). */
+export function createStatusServer(opts: StatusServerOptions): StatusServer {
+  const { socketPath, logger } = opts;
+  const scrub = createScrubber(opts.secrets ?? (() => []));
+  let server: Server | null = null;
+  let ours: { dev: number; ino: number } | null = null;
+  let starting: Promise<void> | null = null;
+  let stopping: Promise<void> | null = null;
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const send = (code: number, body: unknown) => {
+      res.writeHead(code, { "content-type": "application/json; charset=utf-8", connection: "close" });
+      res.end(`${scrub(JSON.stringify(body))}\n`);
+    };
+    if (req.url !== STATUS_PATH) return send(404, { error: `not found; ask GET ${STATUS_PATH}` });
+    if (req.method !== "GET") return send(405, { error: "only GET" });
+    try {
+      send(200, opts.getStatus());
+    } catch (err) {
+      logger.error({ err: String(err) }, "cannot build the status report");
+      send(500, { error: "the daemon could not build its status report; see its log" });
+    }
+  };
+
+  const listen = async () => {
+    if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
+      throw new StatusSocketError(
+        "path-too-long",
+        `the status socket path is ${Buffer.byteLength(socketPath)} bytes, more than a unix socket allows (${MAX_SOCKET_PATH_BYTES}): ${socketPath}; set a shorter status.socket`,
+      );
+    }
+    await ensurePrivateFolder(path.dirname(socketPath), opts.ownFolder ?? false);
+    await clearStaleSocket(socketPath, logger);
+    const srv = createServer(handle);
+    srv.requestTimeout = 5_000;
+    srv.headersTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) =>
+        reject(
+          err.code === "EADDRINUSE"
+            ? new StatusSocketError("in-use", `another process took ${socketPath} while this one started`)
+            : err,
+        );
+      srv.once("error", onError);
+      srv.listen(socketPath, () => {
+        srv.off("error", onError);
+        resolve();
+      });
+    });
+    server = srv;
+    srv.on("error", (err) => logger.warn({ err: String(err) }, "status endpoint error"));
+    await chmod(socketPath, 0o600);
+    const st = await lstat(socketPath);
+    ours = { dev: st.dev, ino: st.ino };
+    logger.info({ socket: socketPath }, "status endpoint listening");
+  };
+
+  return {
+    socketPath,
+    start() {
+      if (stopping) return Promise.reject(new Error("the status server was stopped"));
+      starting ??= listen();
+      return starting;
+    },
+    stop() {
+      stopping ??= (async () => {
+        await starting?.catch(() => undefined);
+        const srv = server;
+        server = null;
+        if (srv) {
+          const closed = new Promise<void>((resolve) => srv.close(() => resolve()));
+          srv.closeAllConnections();
+          await closed;
+        }
+        if (!ours) return;
+        const st = await lstat(socketPath).catch(() => null);
+        // another instance may have replaced a socket we considered stale; only ours is removed
+        if (st && st.dev === ours.dev && st.ino === ours.ino) await unlink(socketPath).catch(() => undefined);
+      })();
+      return stopping;
+    },
+  };
+}

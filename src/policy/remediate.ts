@@ -1,0 +1,604 @@
+// Remediation policy: (pairing state, policy config, history, now) -> decisions as data. Pure: the guards of
+// DESIGN §5 live here, and the interpreter (src/actions/remediate-run.ts) re-runs them on every request it is
+// about to approve.
+
+import type { RemediationConfig } from "../config/schema-remediation.js";
+import { shortId } from "../detect/explain.js";
+import { approvedBaseline } from "../detect/findings.js";
+import { formatScopes, missingScopes, normalizeScopes } from "../detect/scopes.js";
+import { CLI_LEAST_PRIVILEGE_SINCE, isBefore, type OpenClawVersion } from "../detect/version.js";
+import { PENDING_TTL_MS } from "../sources/pairing-records.js";
+import type { LocalIdentity, PairedDevice, PairingSnapshot, PairingStore, PendingRequest } from "../types.js";
+
+export type RemediationAction = "approve" | "request-repair" | "notify" | "skip";
+
+/** One thing the policy wants done (or deliberately not done), with the reasons a user reads. */
+export interface Decision {
+  action: RemediationAction;
+  requestId?: string;
+  deviceId?: string;
+  /** approve: what the request asks for; request-repair: what OpenClaw is expected to request. */
+  scopes?: string[];
+  reasons: string[];
+  /** The command a person can run instead (notify, skip). */
+  command?: string;
+}
+
+/** One automatic attempt recorded in the audit log (status is null when the run never finished). */
+export interface Attempt {
+  atMs: number;
+  deviceId: string;
+  action: "approve" | "request-repair";
+  status: string | null;
+  healed: boolean;
+}
+
+export interface RemediationHistory {
+  attempts: Attempt[];
+}
+
+export type PolicyConfig = Pick<
+  RemediationConfig,
+  "policy" | "maxPerHour" | "backoff" | "regressionWindow" | "expiryMargin"
+> & { allowScopes: readonly string[] };
+
+export interface RemediationInput {
+  nowMs: number;
+  config: PolicyConfig;
+  snapshot: PairingSnapshot;
+  requiredScopes: readonly string[];
+  version: OpenClawVersion | null;
+  store: PairingStore;
+  history: RemediationHistory;
+  killSwitch: { active: boolean; file: string };
+  /** Whether an `openclaw` executable was found to run the approval with. */
+  haveCli: boolean;
+  /** False when openclaw.json points the CLI at a remote gateway (gateway.mode "remote"). */
+  localGateway: boolean;
+}
+
+/** The scopes the 2026.4.x CLI connects with (CLI_DEFAULT_OPERATOR_SCOPES) until 2026.4.27. */
+export const CLI_DEFAULT_SCOPES = normalizeScopes([
+  "operator.admin",
+  "operator.read",
+  "operator.write",
+  "operator.approvals",
+  "operator.pairing",
+  "operator.talk.secrets",
+]);
+
+/**
+ * Client ids that sign with the machine's shared device identity from a terminal or the gateway itself
+ * (2026.4.20 GATEWAY_CLIENT_IDS). Everything else is refused: browser UIs (openclaw-control-ui, webchat,
+ * webchat-ui), phone apps (openclaw-ios, openclaw-android), the macOS desktop app (openclaw-macos: a separate
+ * app with its own identity and its own approval UI, which never legitimately presents this Linux/WSL machine's
+ * device, so a request from it claiming this device is a red flag), node hosts, test/fingerprint/probe ids,
+ * and ids this version does not know.
+ */
+export const AUTO_APPROVABLE_CLIENTS: ReadonlySet<string> = new Set([
+  "cli",
+  "gateway-client",
+  "openclaw-tui",
+]);
+export const REFUSED_CLIENT_KINDS: Readonly<Record<string, string>> = {
+  "openclaw-control-ui": "the browser Control UI",
+  webchat: "a browser webchat client",
+  "webchat-ui": "a browser webchat client",
+  "openclaw-ios": "the iOS app",
+  "openclaw-android": "the Android app",
+  "openclaw-macos": "the macOS desktop app",
+  "node-host": "a node host",
+};
+const AUTO_APPROVABLE_MODES: ReadonlySet<string> = new Set(["cli", "backend", "ui", "probe"]);
+
+/** A request id we are willing to put into argv: no leading dash (option injection), no spaces, bounded. */
+export const SAFE_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+/** A timestamp further ahead than this is forged or from a broken clock: never "fresh". */
+const MAX_FUTURE_SKEW_MS = 60_000;
+
+export type GuardId =
+  | "request-id"
+  | "own-device"
+  | "own-key"
+  | "paired"
+  | "paired-key"
+  | "loopback"
+  | "client"
+  | "role"
+  | "role-upgrade"
+  | "metadata-upgrade"
+  | "scope-upgrade"
+  | "allow-list"
+  | "expiry";
+
+export interface Refusal {
+  guard: GuardId;
+  reason: string;
+}
+
+export interface GuardContext {
+  nowMs: number;
+  identity: LocalIdentity | null;
+  /** The gateway's record for the local device, if any. */
+  paired: PairedDevice | undefined;
+  allowScopes: readonly string[];
+  expiryMarginMs: number;
+}
+
+function rolesOf(x: { role?: string; roles: string[] }): string[] {
+  return [...new Set([...x.roles, ...(x.role ? [x.role] : [])].map((r) => r.trim()).filter(Boolean))];
+}
+
+const IPV4_LOOPBACK =
+  /^127\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/;
+
+/** Loopback literals only: 127.0.0.0/8, ::1 and its long and IPv4-mapped forms. Names never count. */
+export function isLoopbackAddress(ip: string): boolean {
+  const s = ip.trim().toLowerCase();
+  if (IPV4_LOOPBACK.test(s)) return true;
+  if (s === "::1" || s === "0:0:0:0:0:0:0:1") return true;
+  const mapped = /^::ffff:(.+)$/.exec(s);
+  return mapped?.[1] !== undefined && IPV4_LOOPBACK.test(mapped[1]);
+}
+
+function metaNorm(v: string | undefined): string {
+  return (v ?? "").trim().toLowerCase();
+}
+
+function expiresInMs(req: PendingRequest, nowMs: number): number {
+  return PENDING_TTL_MS - (nowMs - (req.refreshedAtMs ?? req.ts));
+}
+
+type Guard = (req: PendingRequest, ctx: GuardContext) => string | null;
+
+/** The invariants of DESIGN §5 for approving one request, in the order a reader would check them. */
+const GUARDS: ReadonlyArray<[GuardId, Guard]> = [
+  [
+    "request-id",
+    (r) => (SAFE_REQUEST_ID.test(r.requestId) ? null : "its request id is not a plain identifier"),
+  ],
+  [
+    "own-device",
+    (r, c) =>
+      !c.identity
+        ? "this machine has no device identity to compare it with"
+        : r.deviceId === c.identity.deviceId
+          ? null
+          : `it is for device ${shortId(r.deviceId)}, not this machine's device ${shortId(c.identity.deviceId)}`,
+  ],
+  [
+    "own-key",
+    (r, c) =>
+      !c.identity || r.deviceId !== c.identity.deviceId || r.publicKey === c.identity.publicKey
+        ? null
+        : "it claims this machine's device id with a different public key (a replaced or stolen key)",
+  ],
+  [
+    "paired",
+    (_r, c) =>
+      c.paired ? null : "the device is not paired yet: a first-time pairing is never approved automatically",
+  ],
+  [
+    "paired-key",
+    (_r, c) =>
+      !c.paired || !c.identity || c.paired.publicKey === c.identity.publicKey
+        ? null
+        : "the gateway's record for this device has a different public key than this machine's identity",
+  ],
+  [
+    "loopback",
+    (r) =>
+      r.remoteIp === undefined || r.remoteIp === "" || isLoopbackAddress(r.remoteIp)
+        ? null
+        : `it comes from ${r.remoteIp}, not from this machine's loopback`,
+  ],
+  [
+    "client",
+    (r) => {
+      const id = (r.clientId ?? "").trim();
+      const mode = (r.clientMode ?? "").trim();
+      if (!id) return "it names no client";
+      const kind = REFUSED_CLIENT_KINDS[id];
+      if (kind) return `it comes from ${kind} (client ${id})`;
+      if (!AUTO_APPROVABLE_CLIENTS.has(id)) return `client ${id} is not a local CLI, TUI or gateway client`;
+      if (mode && !AUTO_APPROVABLE_MODES.has(mode))
+        return `client mode ${mode} is not approved automatically`;
+      return null;
+    },
+  ],
+  [
+    "role",
+    (r) => {
+      const roles = rolesOf(r);
+      if (roles.length === 0) return "it names no role";
+      const other = roles.filter((x) => x !== "operator");
+      return other.length === 0
+        ? null
+        : `it asks for the ${other.join(", ")} role (only operator is approved)`;
+    },
+  ],
+  [
+    "role-upgrade",
+    (r, c) => {
+      if (!c.paired) return null;
+      const have = rolesOf(c.paired);
+      const extra = rolesOf(r).filter((x) => !have.includes(x));
+      return extra.length === 0 ? null : `it is a role upgrade (adds ${extra.join(", ")})`;
+    },
+  ],
+  [
+    "metadata-upgrade",
+    (r, c) => {
+      if (!c.paired) return null;
+      const diffs: string[] = [];
+      if (metaNorm(r.platform) !== metaNorm(c.paired.platform))
+        diffs.push(`platform ${c.paired.platform ?? "(none)"} -> ${r.platform ?? "(none)"}`);
+      if (metaNorm(r.deviceFamily) !== metaNorm(c.paired.deviceFamily))
+        diffs.push(`device family ${c.paired.deviceFamily ?? "(none)"} -> ${r.deviceFamily ?? "(none)"}`);
+      return diffs.length === 0 ? null : `it is a metadata upgrade (${diffs.join(", ")})`;
+    },
+  ],
+  [
+    "scope-upgrade",
+    (r, c) => {
+      if (normalizeScopes(r.scopes).length === 0) return "it asks for no scopes";
+      if (!c.paired) return null;
+      return missingScopes(approvedBaseline(c.paired), r.scopes).length > 0
+        ? null
+        : "it asks for nothing beyond the approved scopes (a re-approval whose reason is unknown)";
+    },
+  ],
+  [
+    "allow-list",
+    (r, c) => {
+      const outside = normalizeScopes(r.scopes).filter((s) => !c.allowScopes.includes(s));
+      return outside.length === 0
+        ? null
+        : `it asks for ${formatScopes(outside)}, outside remediation.allowScopes (${formatScopes(normalizeScopes(c.allowScopes))}); the whole request is refused`;
+    },
+  ],
+  [
+    "expiry",
+    (r, c) => {
+      const stamp = r.refreshedAtMs ?? r.ts;
+      if (stamp > c.nowMs + MAX_FUTURE_SKEW_MS) return "its timestamp lies in the future";
+      const left = expiresInMs(r, c.nowMs);
+      if (left <= 0) return "it has expired (OpenClaw drops pending requests after 5 minutes)";
+      return left <= c.expiryMarginMs
+        ? `it expires in ${Math.round(left / 1000)}s, inside the ${Math.round(c.expiryMarginMs / 1000)}s safety margin`
+        : null;
+    },
+  ],
+];
+
+/** Every guard a request fails; an empty list means it may be approved. */
+export function checkRequest(req: PendingRequest, ctx: GuardContext): Refusal[] {
+  const out: Refusal[] = [];
+  for (const [guard, check] of GUARDS) {
+    const reason = check(req, ctx);
+    if (reason !== null) out.push({ guard, reason });
+  }
+  return out;
+}
+
+/** The gateway's record for this machine's device. */
+export function localPairedOf(snapshot: PairingSnapshot): PairedDevice | undefined {
+  const id = snapshot.identity?.deviceId;
+  return id === undefined ? undefined : snapshot.paired.find((d) => d.deviceId === id);
+}
+
+/** Scopes the local device still lacks (all of them when its record has no operator role). */
+export function missingForDevice(paired: PairedDevice | undefined, required: readonly string[]): string[] {
+  if (!paired) return normalizeScopes(required);
+  return rolesOf(paired).includes("operator")
+    ? missingScopes(approvedBaseline(paired), required)
+    : normalizeScopes(required);
+}
+
+/** Backoff wait after `failures` failed attempts in a row: initial, doubling, capped at max. */
+export function backoffMs(failures: number, initialMs: number, maxMs: number): number {
+  if (failures <= 0) return 0;
+  return Math.min(maxMs, initialMs * 2 ** Math.min(failures - 1, 30));
+}
+
+interface Bounds {
+  attemptsLastHour: number;
+  lastHealAtMs: number | null;
+  failuresInARow: number;
+  lastAttemptAtMs: number | null;
+}
+
+function boundsOf(history: RemediationHistory, deviceId: string, nowMs: number): Bounds {
+  const mine = history.attempts.filter((a) => a.deviceId === deviceId).sort((a, b) => a.atMs - b.atMs);
+  let failuresInARow = 0;
+  for (let i = mine.length - 1; i >= 0 && !mine[i]?.healed; i--) failuresInARow++;
+  const heals = mine.filter((a) => a.healed);
+  return {
+    attemptsLastHour: history.attempts.filter((a) => nowMs - a.atMs < 3_600_000 && a.atMs <= nowMs).length,
+    lastHealAtMs: heals.at(-1)?.atMs ?? null,
+    failuresInARow,
+    lastAttemptAtMs: mine.at(-1)?.atMs ?? null,
+  };
+}
+
+function minutes(ms: number): string {
+  const m = ms / 60_000;
+  return m >= 1 ? `${Math.round(m)} min` : `${Math.max(1, Math.round(ms / 1000))}s`;
+}
+
+function isoTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+}
+
+function otherDeviceDecision(req: PendingRequest): Decision {
+  const who = [
+    req.clientId && `client ${req.clientId}`,
+    req.remoteIp && `from ${req.remoteIp}`,
+    req.displayName && `"${req.displayName}"`,
+  ]
+    .filter(Boolean)
+    .join(", ");
+  return {
+    action: "skip",
+    requestId: req.requestId,
+    deviceId: req.deviceId,
+    scopes: normalizeScopes(req.scopes),
+    reasons: [
+      `Request ${req.requestId} is for another device ${shortId(req.deviceId)}${who ? ` (${who})` : ""}; the watchdog never approves other devices.`,
+      "Approve it yourself only if you started pairing that device; otherwise reject it.",
+    ],
+    command: SAFE_REQUEST_ID.test(req.requestId)
+      ? `openclaw devices reject ${req.requestId}`
+      : "openclaw devices list",
+  };
+}
+
+function approveCommand(req: PendingRequest): string {
+  return SAFE_REQUEST_ID.test(req.requestId)
+    ? `openclaw devices approve ${req.requestId}`
+    : "openclaw devices list";
+}
+
+/** What to do about the local device's pairing: one decision per pending request and per problem. */
+export function decideRemediation(input: RemediationInput): Decision[] {
+  const { snapshot } = input;
+  const identity = snapshot.identity;
+  const local = (r: PendingRequest) => identity !== null && r.deviceId === identity.deviceId;
+  const decisions: Decision[] = snapshot.pending.filter((r) => !local(r)).map(otherDeviceDecision);
+  if (!identity) return decisions;
+  const deviceId = identity.deviceId;
+  const paired = localPairedOf(snapshot);
+  const requests = snapshot.pending.filter(local).sort((a, b) => b.ts - a.ts);
+  if (paired && paired.publicKey !== identity.publicKey) {
+    decisions.push({
+      action: "notify",
+      deviceId,
+      reasons: [
+        `The gateway's record for device ${shortId(deviceId)} has a different public key than this machine's identity; the watchdog never removes or re-pairs a device.`,
+        "Check which process owns the other key before removing the record yourself.",
+      ],
+      command: `openclaw devices remove ${deviceId}`,
+    });
+    for (const r of requests)
+      decisions.push(refusedDecision(r, checkRequest(r, guardContext(input, paired))));
+    return decisions;
+  }
+  const missing = paired ? missingForDevice(paired, input.requiredScopes) : [];
+  if (missing.length === 0 && requests.length === 0) return decisions;
+  const notify = (reasons: string[], command?: string, req?: PendingRequest): Decision => ({
+    action: "notify",
+    deviceId,
+    ...(req ? { requestId: req.requestId, scopes: normalizeScopes(req.scopes) } : { scopes: missing }),
+    reasons,
+    ...(command ? { command } : {}),
+  });
+  const what = missing.length
+    ? `This machine's device ${shortId(deviceId)} lacks ${formatScopes(missing)}.`
+    : `This machine's device ${shortId(deviceId)} has a pending request.`;
+
+  const ctx = guardContext(input, paired);
+  const blocked = blockedBy(input, deviceId, missing.length > 0);
+  const wait = blocked ? null : backoffWait(input, deviceId);
+  if (blocked || wait) {
+    // Nothing runs now; tell the user what they could run themselves, never an approve of a hostile request.
+    const why = blocked ?? [wait ?? ""];
+    if (requests.length === 0)
+      return [
+        ...decisions,
+        { ...notify([what, ...why], "openclaw devices list"), action: blocked ? "notify" : "skip" },
+      ];
+    for (const req of requests) {
+      const refusals = checkRequest(req, ctx).filter((r) => r.guard !== "allow-list");
+      decisions.push(
+        refusals.length > 0
+          ? refusedDecision(req, refusals)
+          : { ...notify([what, ...why], approveCommand(req), req), action: blocked ? "notify" : "skip" },
+      );
+    }
+    return decisions;
+  }
+
+  let chosen = false;
+  for (const req of requests) {
+    const refusals = checkRequest(req, ctx);
+    if (refusals.length > 0) {
+      decisions.push(refusedDecision(req, refusals));
+    } else if (chosen) {
+      decisions.push({
+        action: "skip",
+        requestId: req.requestId,
+        deviceId,
+        reasons: ["A newer request for the same device is approved instead; OpenClaw merges them."],
+      });
+    } else {
+      chosen = true;
+      decisions.push(approveDecision(req, paired, missing, ctx));
+    }
+  }
+  if (chosen || requests.length > 0 || missing.length === 0) return decisions;
+  decisions.push(repairOrNotify(input, deviceId, missing, what));
+  return decisions;
+}
+
+function guardContext(input: RemediationInput, paired: PairedDevice | undefined): GuardContext {
+  return {
+    nowMs: input.nowMs,
+    identity: input.snapshot.identity,
+    paired,
+    allowScopes: input.config.allowScopes,
+    expiryMarginMs: input.config.expiryMargin,
+  };
+}
+
+/** Reasons that stop any automatic action for now (mode, store, kill switch, bounds), or null. */
+function blockedBy(input: RemediationInput, deviceId: string, regressed: boolean): string[] | null {
+  const { config } = input;
+  if (config.policy === "notify")
+    return [
+      "remediation.policy is notify: the watchdog explains and notifies, and changes nothing.",
+      "Run the command yourself, or opt in to remediation.policy approve-local (with remediation.allowScopes).",
+    ];
+  if (input.store === "sqlite")
+    return [
+      "This OpenClaw (2026.8+) keeps pairing in SQLite and approves local scope upgrades itself (gateway.nodes.pairing.autoApproveLocal); the watchdog only reports here.",
+    ];
+  if (input.store !== "files" || !input.version)
+    return [
+      "The OpenClaw version is unknown, so the watchdog does not act; set openclaw.bin to the executable.",
+    ];
+  if (input.killSwitch.active)
+    return [
+      `The kill switch ${input.killSwitch.file} exists: automatic remediation is off until it is removed.`,
+    ];
+  if (!input.haveCli)
+    return ["No openclaw executable was found to approve with; set openclaw.bin in the watchdog's config."];
+  if (!input.localGateway)
+    return [
+      "openclaw.json sets gateway.mode to remote: the CLI would talk to another machine's gateway, and the watchdog only acts on the local one.",
+    ];
+  const b = boundsOf(input.history, deviceId, input.nowMs);
+  if (regressed && b.lastHealAtMs !== null && input.nowMs - b.lastHealAtMs <= config.regressionWindow)
+    return [
+      `It lost its scopes again ${minutes(input.nowMs - b.lastHealAtMs)} after the watchdog healed it (${isoTime(b.lastHealAtMs)}), within remediation.regressionWindow (${minutes(config.regressionWindow)}): escalated to you instead of healing it in a loop.`,
+      "Something keeps re-pairing the device narrowly, e.g. a status probe, a second OpenClaw profile on the same state, or a client started before an upgrade.",
+    ];
+  if (b.attemptsLastHour >= config.maxPerHour)
+    return [
+      `The watchdog already made ${b.attemptsLastHour} automatic attempts in the last hour (remediation.maxPerHour ${config.maxPerHour}).`,
+    ];
+  return null;
+}
+
+function backoffWait(input: RemediationInput, deviceId: string): string | null {
+  const b = boundsOf(input.history, deviceId, input.nowMs);
+  if (b.failuresInARow === 0 || b.lastAttemptAtMs === null) return null;
+  const wait = backoffMs(b.failuresInARow, input.config.backoff.initial, input.config.backoff.max);
+  const next = b.lastAttemptAtMs + wait;
+  return input.nowMs < next
+    ? `The last ${b.failuresInARow} attempt(s) did not heal it; the next attempt waits until ${isoTime(next)} (backoff).`
+    : null;
+}
+
+function refusedDecision(req: PendingRequest, refusals: Refusal[]): Decision {
+  // Only too close to expiry: the next refused call creates a fresh request, and the next pass takes that.
+  const onlyExpiry = refusals.every((r) => r.guard === "expiry");
+  return {
+    action: onlyExpiry ? "skip" : "notify",
+    requestId: req.requestId,
+    deviceId: req.deviceId,
+    scopes: normalizeScopes(req.scopes),
+    reasons: [
+      `Request ${req.requestId} is not approved automatically: ${refusals.map((r) => r.reason).join("; ")}.`,
+      onlyExpiry
+        ? "The next refused connection creates a fresh request; the watchdog takes that one."
+        : "Review it yourself before approving or rejecting it.",
+    ],
+    command: "openclaw devices list",
+  };
+}
+
+function approveDecision(
+  req: PendingRequest,
+  paired: PairedDevice | undefined,
+  missing: string[],
+  ctx: GuardContext,
+): Decision {
+  const baseline = paired ? approvedBaseline(paired) : [];
+  return {
+    action: "approve",
+    requestId: req.requestId,
+    deviceId: req.deviceId,
+    scopes: normalizeScopes(req.scopes),
+    reasons: [
+      missing.length
+        ? `This machine's device ${shortId(req.deviceId)} lacks ${formatScopes(missing)}; its own request ${req.requestId} asks for ${formatScopes(normalizeScopes(req.scopes))} on top of ${formatScopes(baseline)}.`
+        : `This machine's device ${shortId(req.deviceId)} asks for ${formatScopes(missingScopes(baseline, req.scopes))} on top of ${formatScopes(baseline)} (request ${req.requestId}).`,
+      `Same device id and public key as this machine's identity, ${req.remoteIp ? `from ${req.remoteIp}` : "local"}, client ${req.clientId ?? "?"}, role operator, every scope within remediation.allowScopes, expires in ${Math.round(expiresInMs(req, ctx.nowMs) / 1000)}s.`,
+    ],
+  };
+}
+
+/**
+ * Policy repair with no pending request. Of the triggers in reference §8.3, §13.3 and §13.4 this uses the one
+ * with the fewest side effects: a single `openclaw devices list --json`. Before 2026.4.27 the CLI connects with
+ * its whole default scope set, so its own refused connect records exactly one scope-upgrade request for this
+ * device and the same command lists it (checked on a real 2026.4.20 gateway: CLI scopes, client cli/cli,
+ * isRepair, exit 0 through the local fallback). It writes no OpenClaw file itself, mints and rotates no token (a
+ * refused connect gets none), removes nothing, and asks only for what a person's own CLI asks for. Not used:
+ * `devices remove` (the next narrow client re-pairs silently; remove has no fallback), connecting with the
+ * device identity ourselves (re-mints the operator token and breaks other clients' cached tokens),
+ * `gateway call health` (same request plus an RPC), posing as gateway-client/backend (an internal trust path,
+ * openclaw#72418), editing paired.json (races the gateway). From 2026.4.27 the CLI asks for least privilege, so
+ * no honest trigger exists and the watchdog notifies.
+ */
+function repairOrNotify(
+  input: RemediationInput,
+  deviceId: string,
+  missing: string[],
+  what: string,
+): Decision {
+  const base = { deviceId, scopes: missing };
+  if (input.config.policy !== "repair")
+    return {
+      action: "notify",
+      ...base,
+      reasons: [
+        what,
+        "There is no pending request to approve, and remediation.policy approve-local never creates one.",
+        "Run `openclaw devices list`: on 2026.4.x its own connect creates the request; then approve it, or set remediation.policy to repair.",
+      ],
+      command: "openclaw devices list",
+    };
+  const version = input.version;
+  if (!version || !isBefore(version, CLI_LEAST_PRIVILEGE_SINCE))
+    return {
+      action: "notify",
+      ...base,
+      reasons: [
+        what,
+        `From 2026.4.27 the CLI asks only for the scopes each command needs, so the watchdog cannot make OpenClaw request ${formatScopes(missing)} without impersonating another client, which it never does.`,
+        "Run the client that needs the scopes once, then approve its request with openclaw devices approve <requestId>.",
+      ],
+      command: "openclaw devices list",
+    };
+  const outside = CLI_DEFAULT_SCOPES.filter((s) => !input.config.allowScopes.includes(s));
+  if (outside.length > 0)
+    return {
+      action: "notify",
+      ...base,
+      reasons: [
+        what,
+        `A re-pair request from this OpenClaw's CLI asks for ${formatScopes(CLI_DEFAULT_SCOPES)}; ${formatScopes(outside)} ${outside.length === 1 ? "is" : "are"} outside remediation.allowScopes, so the watchdog would have to refuse it.`,
+      ],
+      command: "openclaw devices list",
+    };
+  return {
+    action: "request-repair",
+    deviceId,
+    scopes: CLI_DEFAULT_SCOPES,
+    reasons: [
+      what,
+      `No pending request exists; one \`openclaw devices list --json\` makes OpenClaw ${version.raw} record a scope-upgrade request for this device with the CLI's default scopes (${formatScopes(CLI_DEFAULT_SCOPES)}), which is then approved under the same guards.`,
+    ],
+  };
+}

@@ -1,0 +1,147 @@
+// The /metrics endpoint on 127.0.0.1: its output passes `promtool check metrics` (Debian package: prometheus),
+// including awkward label values; it refuses non-loopback binds and DNS-rebinding Host headers; stop is idempotent.
+// A deliberately broken exposition proves the promtool check can fail.
+
+import { spawnSync } from "node:child_process";
+import { request } from "node:http";
+import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import type { Evaluation } from "../../src/daemon/daemon.js";
+import {
+  CONTENT_TYPE,
+  createMetrics,
+  createMetricsServer,
+  type WatchdogMetrics,
+} from "../../src/daemon/metrics.js";
+import { silentLogger } from "../../src/log.js";
+import type { Finding } from "../../src/types.js";
+
+function promtoolCheckMetrics(text: string): { code: number | null; output: string } {
+  const r = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
+  return { code: r.status, output: `${r.stdout}${r.stderr}`.trim() };
+}
+
+function get(
+  port: number,
+  path: string,
+  host?: string,
+): Promise<{ status: number; type: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path, headers: host ? { host } : {} }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => {
+        body += d;
+      });
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"]), body }),
+      );
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+function busyMetrics(): WatchdogMetrics {
+  const m = createMetrics({ version: "0.1.0", startedAtMs: Date.now() - 60_000 });
+  const findings: Finding[] = [
+    { code: "scope-regression", severity: "critical", message: "m", deviceId: "d" },
+    { code: "pairing-required-close", severity: "warning", message: "m", deviceId: "d" },
+  ];
+  const e: Evaluation = {
+    trigger: "log:pairing-required-close+reconcile",
+    triggeredAtMs: Date.now() - 120,
+    atMs: Date.now(),
+    inspection: null,
+    findings,
+    events: [],
+    stateChanged: true,
+  };
+  m.observeEvaluation(e);
+  m.countRemediation("succeeded");
+  m.countRemediation("failed");
+  m.countNotification("desktop", "failed");
+  m.countNotification("ntfy", "sent");
+  m.setConnectionState("open");
+  m.setLogStats({ skipped: { notJson: 4, invalidUtf8: 1, tooLong: 0 } });
+  m.setMode("watching");
+  return m;
+}
+
+async function serve(m: WatchdogMetrics, collect?: () => void) {
+  const server = createMetricsServer({
+    listen: { host: "127.0.0.1", port: 0 },
+    metrics: m,
+    logger: silentLogger,
+    ...(collect ? { collect } : {}),
+  });
+  onTestFinished(() => server.stop());
+  const address = await server.start();
+  return { server, port: address.port };
+}
+
+describe("metrics endpoint", () => {
+  beforeAll(() => {
+    if (spawnSync("promtool", ["--version"]).status !== 0)
+      throw new Error(
+        "promtool is missing: install the Debian package `prometheus` (apt-get install prometheus)",
+      );
+  });
+
+  it("serves the text format on 127.0.0.1 that promtool accepts without lint problems", async () => {
+    let scrapes = 0;
+    const { port } = await serve(busyMetrics(), () => {
+      scrapes++;
+    });
+    const res = await get(port, "/metrics");
+    expect(res.status).toBe(200);
+    expect(res.type).toBe(CONTENT_TYPE);
+    expect(res.body).toMatch(/^scope_watchdog_findings\{code="scope-regression",severity="critical"\} 1$/m);
+    expect(res.body).toMatch(/^scope_watchdog_gateway_connection_state\{state="open"\} 1$/m);
+    expect(promtoolCheckMetrics(res.body)).toEqual({ code: 0, output: "" });
+    await get(port, "/metrics");
+    expect(scrapes).toBe(2);
+  });
+
+  it("stays valid with label values that need escaping (an unknown state string)", () => {
+    const m = busyMetrics();
+    m.setConnectionState('odd "state"\\\n');
+    m.countNotification("webhook", "suppressed");
+    expect(promtoolCheckMetrics(m.render())).toEqual({ code: 0, output: "" });
+  });
+
+  it("the promtool check fails on a broken exposition (control)", () => {
+    const broken = busyMetrics()
+      .render()
+      .replaceAll("scope_watchdog_remediation_attempts_total", "scope_watchdog_remediation_attempts");
+    const r = promtoolCheckMetrics(broken);
+    expect(r.code).not.toBe(0);
+    expect(r.output).toContain('counter metrics should have "_total" suffix');
+    const unparsable = promtoolCheckMetrics('scope_watchdog_up{a="b 1\n');
+    expect(unparsable.code).not.toBe(0);
+  });
+
+  it("answers only /metrics, and refuses a Host header that is not loopback (DNS rebinding)", async () => {
+    const { port } = await serve(busyMetrics());
+    expect((await get(port, "/")).status).toBe(404);
+    expect((await get(port, "/metrics", `localhost:${port}`)).status).toBe(200);
+    expect((await get(port, "/metrics", "evil.example:9464")).status).toBe(403);
+  });
+
+  it("refuses to listen on a non-loopback address", async () => {
+    const server = createMetricsServer({
+      listen: { host: "0.0.0.0", port: 0 },
+      metrics: busyMetrics(),
+      logger: silentLogger,
+    });
+    await expect(server.start()).rejects.toThrow(/loopback/);
+    await server.stop();
+  });
+
+  it("stop() is idempotent and closes the port", async () => {
+    const { server, port } = await serve(busyMetrics());
+    const first = server.stop();
+    expect(server.stop()).toBe(first);
+    await first;
+    await expect(get(port, "/metrics")).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
