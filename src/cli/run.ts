@@ -84,7 +84,7 @@ export async function startRun(
 
   const notifier = createNotifier({
     config: cfg.notify,
-    logger: logger.child({ component: "notify" }),
+    logger,
     dataDir,
     env: io.env,
     secrets,

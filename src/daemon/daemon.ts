@@ -553,6 +553,7 @@ export class Daemon {
     await this.rememberIfHealthy(inspection, localHealthy, started);
     const durationMs = this.deps.now() - started;
     this.lastEvaluation = { atMs: started, trigger, durationMs };
+    this.log.debug({ trigger, durationMs, findings: findings.length, stateChanged }, "evaluated");
     const evaluation: Evaluation = {
       trigger,
       triggeredAtMs,

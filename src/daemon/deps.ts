@@ -106,7 +106,7 @@ export async function startConnection(o: ConnectionOptions, logger: Logger): Pro
     auth: { mode: o.inspection.gateway.authMode, secret: o.inspection.gateway.secret },
     clientVersion: VERSION,
     handshakeTimeoutMs: cfg.handshakeTimeout,
-    logger: logger.child({ component: "connection" }),
+    logger,
     onObservation: o.onObservation,
   });
   connection.start();
@@ -137,7 +137,7 @@ export async function startLogTail(
     location,
     offsets: o.offsets,
     onObservation: o.onObservation,
-    logger: logger.child({ component: "log" }),
+    logger,
     replayWindowMs: o.config.detect.logReplayWindow,
     usePolling: shouldPoll(location.dir, o.config.watch.polling, o.wsl),
     pollIntervalMs: o.config.watch.pollInterval,

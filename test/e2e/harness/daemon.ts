@@ -101,13 +101,18 @@ export async function startWatchdogDaemon(gateway: Gateway, extra: JsonObject = 
     output: () => out,
     async waitFor(match, timeoutMs = 20_000) {
       let found: DaemonRecord | undefined;
-      await expect
-        .poll(() => (found = records.find(match)), {
-          timeout: timeoutMs,
-          interval: 50,
-          message: `daemon output:\n${out.slice(-3000)}`,
-        })
-        .toBeDefined();
+      try {
+        await expect
+          .poll(() => (found = records.find(match)), { timeout: timeoutMs, interval: 50 })
+          .toBeDefined();
+      } catch (err) {
+        throw new Error(
+          `no matching daemon log record within ${timeoutMs} ms; its output ends:\n${out.slice(-4000)}`,
+          {
+            cause: err,
+          },
+        );
+      }
       if (!found) throw new Error("unreachable");
       return found;
     },

@@ -1,5 +1,5 @@
 // The local device identity every OpenClaw process signs with: identity/device.json (4.x) or SQLite (8.x+).
-import { createHash, createPrivateKey, createPublicKey, sign } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Gateway } from "./gateway.js";
@@ -28,6 +28,17 @@ export function publicKeyBase64Url(identity: DeviceIdentity): string {
 /** deviceId = sha256 hex of the raw public key. */
 export function fingerprint(publicKeyPem: string): string {
   return createHash("sha256").update(rawPublicKey(publicKeyPem)).digest("hex");
+}
+
+/** A new Ed25519 identity: another device on the same gateway (a phone, a second machine, an intruder). */
+export function generateIdentity(): DeviceIdentity {
+  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
+  const publicKeyPem = publicKey.export({ type: "spki", format: "pem" }).toString();
+  return {
+    deviceId: fingerprint(publicKeyPem),
+    publicKeyPem,
+    privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+  };
 }
 
 /** Ed25519 signature of a UTF-8 payload, base64url. */

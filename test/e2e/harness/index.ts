@@ -4,6 +4,7 @@ export { type DaemonRecord, startWatchdogDaemon, type WatchdogDaemon } from "./d
 export {
   type DeviceIdentity,
   deviceAuthPath,
+  generateIdentity,
   legacyIdentityPath,
   localIdentity,
   readLegacyIdentity,
@@ -29,6 +30,7 @@ export {
   approveRequest,
   cliDefaultScopes,
   connectLocalClient,
+  expirePendingRequests,
   listDevices,
   narrowAndRequestUpgrade,
   pairLocalDeviceViaCli,

@@ -1,4 +1,6 @@
 // Scenario drivers: change real gateway pairing state the way users' OpenClaw processes do.
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { type DeviceIdentity, deviceAuthPath, localIdentity } from "./device-identity.js";
 import { type DeviceList, type PairedDevice, parseDeviceList, parseJsonOutput } from "./devices.js";
 import type { Gateway } from "./gateway.js";
@@ -204,4 +206,26 @@ export async function narrowAndRequestUpgrade(
   const reload = await setGatewayConfig(gateway, "gateway.nodes.pairing.autoApproveLocal", "false");
   const refused = await requestScopeUpgrade(gateway, identity, upgradeScopes);
   return { identity, narrow, refused, reload };
+}
+
+/**
+ * Makes the pending requests of `deviceId` older than OpenClaw's 5-minute TTL (2026.4.x devices/pending.json),
+ * the state a user finds after the request expired. Only the TEST writes OpenClaw's files, never the watchdog.
+ */
+export function expirePendingRequests(gateway: Gateway, deviceId: string): string[] {
+  const file = path.join(gateway.stateDir, "devices", "pending.json");
+  const pending = JSON.parse(readFileSync(file, "utf8")) as Record<
+    string,
+    { deviceId?: string; ts?: number }
+  >;
+  const expired: string[] = [];
+  for (const [id, req] of Object.entries(pending)) {
+    if (req.deviceId !== deviceId) continue;
+    req.ts = Date.now() - 6 * 60_000;
+    expired.push(id);
+  }
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(pending, null, 2), { mode: 0o600 });
+  renameSync(tmp, file);
+  return expired;
 }
