@@ -103,7 +103,15 @@ export async function startWatchdogDaemon(gateway: Gateway, extra: JsonObject = 
       let found: DaemonRecord | undefined;
       try {
         await expect
-          .poll(() => (found = records.find(match)), { timeout: timeoutMs, interval: 50 })
+          .poll(
+            () => {
+              found = records.find(match);
+              if (!found && child.exitCode !== null)
+                throw new Error(`scope-watchdog run exited with ${child.exitCode}`);
+              return found;
+            },
+            { timeout: timeoutMs, interval: 50 },
+          )
           .toBeDefined();
       } catch (err) {
         throw new Error(
