@@ -1,7 +1,7 @@
 // Benchmark on a real OpenClaw 2026.4.20 gateway: time from the seed's regression (the subagent call refused
 // with 1008) to the heal verified by the daemon in approve-local, beside the time `openclaw devices list
 // --json` plus `openclaw devices approve <id> --json` take when a person types them (command time only).
-// Runs alternate on one gateway so both see the same machine. Usage: npm run bench:heal [-- runs]
+// Runs alternate on one gateway so both see the same machine. Usage: npm run bench:gateway [-- runs]
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { expect, it } from "vitest";

@@ -145,7 +145,11 @@ export async function typicalState(root, version = "2026.4.20") {
   await mkdir(path.join(root, "oc", "bin"), { recursive: true });
   await symlink(path.join(pkg, "openclaw.mjs"), path.join(root, "oc", "bin", "openclaw"));
   const config = path.join(root, "watchdog.json");
-  await json(config, { openclaw: { stateDir, bin: path.join(root, "oc", "bin", "openclaw") } });
+  // the gateway log the daemon follows (an idle gateway writes nothing to it)
+  const logFile = path.join(root, "logs", "openclaw.log");
+  await mkdir(path.dirname(logFile), { recursive: true });
+  await writeFile(logFile, "");
+  await json(config, { openclaw: { stateDir, bin: path.join(root, "oc", "bin", "openclaw"), logFile } });
   return { stateDir, config, home: path.join(root, "home"), me };
 }
 

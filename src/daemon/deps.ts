@@ -9,14 +9,12 @@ import cron from "node-cron";
 import { createStateStore } from "../actions/state-store.js";
 import { type LoadedConfig, loadConfig } from "../config/load.js";
 import type { Logger } from "../log.js";
-import { createGatewayConnection } from "../sources/gateway-connection.js";
-import { gatewayUrl } from "../sources/gateway-protocol.js";
 import { resolveLogLocation } from "../sources/log-location.js";
 import { createLogTail } from "../sources/log-tail.js";
 import { findOpenClaw } from "../sources/openclaw-version.js";
 import { shouldPoll } from "../sources/platform.js";
 import { createStateWatcher } from "../sources/state-watcher.js";
-import { loadOrCreateWatchdogIdentity, watchdogIdentityFile } from "../sources/watchdog-identity.js";
+import { watchdogIdentityFile } from "../sources/watchdog-identity.js";
 import { VERSION } from "../version.js";
 import type {
   ConnectionLike,
@@ -99,6 +97,12 @@ export async function startConnection(o: ConnectionOptions, logger: Logger): Pro
     );
     return null;
   }
+  // loaded on demand: `ws` pulls in TLS, which costs ~13 MB of RSS a daemon without a connection does not need
+  const [{ loadOrCreateWatchdogIdentity }, { createGatewayConnection }, { gatewayUrl }] = await Promise.all([
+    import("../sources/watchdog-identity.js"),
+    import("../sources/gateway-connection.js"),
+    import("../sources/gateway-protocol.js"),
+  ]);
   const { identity } = await loadOrCreateWatchdogIdentity(file);
   const connection = createGatewayConnection({
     url: cfg.url ?? gatewayUrl(o.inspection.gateway.port),
