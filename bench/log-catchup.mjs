@@ -16,7 +16,7 @@ import { machine, median, percentile, ROOT, tempDir } from "./lib.mjs";
 const dist = (p) => import(path.join(ROOT, "dist", p));
 const { createLogTail, createMemoryOffsetStore } = await dist("sources/log-tail.js");
 const { resolveLogLocation } = await dist("sources/log-location.js");
-const { parseLogLine } = await dist("sources/log-lines.js");
+const { parseLogLine, LOG_LINE_NEEDLES } = await dist("sources/log-lines.js");
 
 const sizeMB = Number(process.argv[2] ?? 100);
 const runs = Number(process.argv[3] ?? 5);
@@ -29,14 +29,7 @@ const real = [...(await lines("openclaw-2026.4.20.jsonl")), ...(await lines("ope
 // background traffic: real lines that are not observations. The lab logs are dense in pairing talk, so the
 // lines that still mention a needle ("device.pair.list", "gateway.nodes.pairing" reloads) are mixed in at
 // NEEDLE_NOISE_SHARE only; the worst case makes every line one of them.
-const NEEDLES = [
-  "pairing",
-  "unauthorized",
-  "security audit",
-  "device",
-  "pending approval",
-  "gateway auth changed",
-];
+const NEEDLES = LOG_LINE_NEEDLES;
 const background = real.filter((l) => parseLogLine(l, 0).kind !== "observation");
 const plain = background.filter((l) => !NEEDLES.some((n) => l.includes(n)));
 const needleNoise = background.filter((l) => NEEDLES.some((n) => l.includes(n)));

@@ -10,8 +10,8 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
   await chmod(dir, 0o700);
 }
 
-/** Replaces `file` with `data` so readers see the old or the new content, never a mix; mode 0600. */
-export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
+/** Writes `data` to a new private temp file beside `file` and flushes it; returns its path. */
+export async function writePrivateTemp(file: string, data: string | Buffer): Promise<string> {
   const dir = path.dirname(file);
   await ensurePrivateDir(dir);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
@@ -25,16 +25,27 @@ export async function writeFileAtomic(file: string, data: string | Buffer): Prom
     throw err;
   }
   await handle.close();
-  try {
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  return tmp;
+}
+
+/** fsyncs a folder, so a rename or link in it survives a crash. */
+export async function syncDir(dir: string): Promise<void> {
   const d = await open(dir, "r");
   try {
     await d.sync();
   } finally {
     await d.close();
   }
+}
+
+/** Replaces `file` with `data` so readers see the old or the new content, never a mix; mode 0600. */
+export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
+  const tmp = await writePrivateTemp(file, data);
+  try {
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await syncDir(path.dirname(file));
 }

@@ -1,6 +1,7 @@
 // The `remediation` section of the config: when and how far the watchdog may heal a scope regression itself.
 
 import { z } from "zod";
+import { CLI_DEFAULT_SCOPES_2026_4 } from "../detect/scopes.js";
 import { duration } from "./schema-parts.js";
 
 /**
@@ -9,12 +10,7 @@ import { duration } from "./schema-parts.js";
  * unknown operator.* scopes are never granted automatically (reference §13.5).
  */
 export const KNOWN_OPERATOR_SCOPES = [
-  "operator.admin",
-  "operator.read",
-  "operator.write",
-  "operator.approvals",
-  "operator.pairing",
-  "operator.talk.secrets",
+  ...CLI_DEFAULT_SCOPES_2026_4,
   "operator.questions",
   "operator.talk",
 ] as const;

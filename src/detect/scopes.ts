@@ -6,6 +6,16 @@ export const OPERATOR_WRITE = "operator.write";
 export const OPERATOR_APPROVALS = "operator.approvals";
 export const OPERATOR_PAIRING = "operator.pairing";
 
+/** What the 2026.4.x CLI connects with until 2026.4.27 (CLI_DEFAULT_OPERATOR_SCOPES, src/gateway/operator-scopes.ts). */
+export const CLI_DEFAULT_SCOPES_2026_4 = [
+  OPERATOR_ADMIN,
+  OPERATOR_APPROVALS,
+  OPERATOR_PAIRING,
+  OPERATOR_READ,
+  "operator.talk.secrets",
+  OPERATOR_WRITE,
+] as const;
+
 /** Trimmed, de-duplicated and sorted, like OpenClaw's normalizeDeviceAuthScopes without the implied extras. */
 export function normalizeScopes(scopes: readonly string[]): string[] {
   return [...new Set(scopes.map((s) => s.trim()).filter((s) => s.length > 0))].sort();

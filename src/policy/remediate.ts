@@ -5,7 +5,7 @@
 import type { RemediationConfig } from "../config/schema-remediation.js";
 import { shortId } from "../detect/explain.js";
 import { approvedBaseline } from "../detect/findings.js";
-import { formatScopes, missingScopes, normalizeScopes } from "../detect/scopes.js";
+import { CLI_DEFAULT_SCOPES_2026_4, formatScopes, missingScopes, normalizeScopes } from "../detect/scopes.js";
 import { CLI_LEAST_PRIVILEGE_SINCE, isBefore, type OpenClawVersion } from "../detect/version.js";
 import { PENDING_TTL_MS } from "../sources/pairing-records.js";
 import type { LocalIdentity, PairedDevice, PairingSnapshot, PairingStore, PendingRequest } from "../types.js";
@@ -58,14 +58,7 @@ export interface RemediationInput {
 }
 
 /** The scopes the 2026.4.x CLI connects with (CLI_DEFAULT_OPERATOR_SCOPES) until 2026.4.27. */
-export const CLI_DEFAULT_SCOPES = normalizeScopes([
-  "operator.admin",
-  "operator.read",
-  "operator.write",
-  "operator.approvals",
-  "operator.pairing",
-  "operator.talk.secrets",
-]);
+export const CLI_DEFAULT_SCOPES = normalizeScopes(CLI_DEFAULT_SCOPES_2026_4);
 
 /**
  * Client ids that sign with the machine's shared device identity from a terminal or the gateway itself

@@ -1,15 +1,9 @@
 // The watchdog's OWN Ed25519 device identity (never OpenClaw's identity/device.json): created once, kept 0600.
 
-import {
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  type KeyObject,
-  randomBytes,
-} from "node:crypto";
-import { chmod, link, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { chmod, link, readFile, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { ensurePrivateDir } from "../actions/atomic-file.js";
+import { syncDir, writePrivateTemp } from "../actions/atomic-file.js";
 import { deriveDeviceKey } from "./device-key.js";
 import type { DeviceSigner } from "./gateway-protocol.js";
 
@@ -107,16 +101,7 @@ function generate(nowMs: number): WatchdogIdentityFile {
 
 /** Writes `data` to `file` only if it does not exist yet: temp file (0600, fsync), hard link, dir fsync. */
 async function createExclusive(file: string, data: string): Promise<boolean> {
-  const dir = path.dirname(file);
-  await ensurePrivateDir(dir);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  const handle = await open(tmp, "wx", 0o600);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  const tmp = await writePrivateTemp(file, data);
   let created = true;
   try {
     // link fails with EEXIST where rename would replace: two processes starting at once keep one identity
@@ -133,12 +118,7 @@ async function createExclusive(file: string, data: string): Promise<boolean> {
     }
   }
   await rm(tmp, { force: true });
-  const d = await open(dir, "r");
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
-  }
+  await syncDir(path.dirname(file));
   return created;
 }
 

@@ -1,7 +1,9 @@
 // A one-shot OpenClaw gateway WebSocket client (protocol 3 and 4): challenge, signed v3 device block, one call.
+
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import WebSocket from "ws";
+import { buildDeviceAuthPayloadV3 } from "../../../src/sources/gateway-protocol.js";
 import { type DeviceIdentity, publicKeyBase64Url, signPayload } from "./device-identity.js";
 
 export interface ConnectOptions {
@@ -114,34 +116,6 @@ function storeDeviceAuth(
   return normalized;
 }
 
-/** The v3 payload the gateway verifies: v3|deviceId|clientId|clientMode|role|scopes|signedAt|token|nonce|platform|family. */
-export function deviceAuthPayloadV3(p: {
-  deviceId: string;
-  clientId: string;
-  clientMode: string;
-  role: string;
-  scopes: readonly string[];
-  signedAt: number;
-  token: string;
-  nonce: string;
-  platform: string;
-  deviceFamily: string;
-}): string {
-  return [
-    "v3",
-    p.deviceId,
-    p.clientId,
-    p.clientMode,
-    p.role,
-    p.scopes.join(","),
-    String(p.signedAt),
-    p.token,
-    p.nonce,
-    p.platform.trim().toLowerCase(),
-    p.deviceFamily.trim().toLowerCase(),
-  ].join("|");
-}
-
 /**
  * Connect once, optionally make one call, close, and report everything that happened: hello-ok (without the
  * device token), the connect error frame, the call result and the close code and reason.
@@ -196,13 +170,14 @@ export function connectOnce(options: ConnectOptions): Promise<ConnectOutcome> {
             publicKey: publicKeyBase64Url(identity),
             signature: signPayload(
               identity,
-              deviceAuthPayloadV3({
+              // the product's builder: the real gateway verifying it is the check that it is right
+              buildDeviceAuthPayloadV3({
                 deviceId: identity.deviceId,
                 clientId: options.clientId,
                 clientMode: options.clientMode,
                 role,
                 scopes: options.scopes,
-                signedAt,
+                signedAtMs: signedAt,
                 token: options.token ?? options.deviceToken ?? "",
                 nonce,
                 platform,
