@@ -1,154 +1,42 @@
 // The long-running watchdog: wires the sources to detection, keeps incidents and the last good state, and
 // owns every watcher, socket and schedule it starts. Event-driven, with a periodic reconcile behind it.
 
-import { createHash } from "node:crypto";
 import path from "node:path";
-import type { LogOffset, StateStore } from "../actions/state-store.js";
 import type { LoadedConfig } from "../config/load.js";
 import type { OpenClawLocation } from "../config/openclaw-paths.js";
-import type { Config } from "../config/schema.js";
 import { isHealthy, localPaired } from "../detect/findings.js";
 import { detectObservationFindings, type ObservationContext } from "../detect/observations.js";
 import type { Logger } from "../log.js";
-import {
-  emptyIncidents,
-  type IncidentEvent,
-  type IncidentState,
-  updateIncidents,
-} from "../policy/incidents.js";
-import type { Secret } from "../secret.js";
-import type { LogTailStats } from "../sources/log-tail.js";
+import { emptyIncidents, type IncidentState, updateIncidents } from "../policy/incidents.js";
 import type { OpenClawInstall } from "../sources/openclaw-version.js";
 import { isWsl, shouldPoll } from "../sources/platform.js";
-import type { StateWatcher, StateWatcherOptions } from "../sources/state-watcher.js";
-import type { Finding, LastGoodState, Observation } from "../types.js";
+import type { LastGoodState, Observation } from "../types.js";
 import { type Inspection, inspectOpenClaw, locate, NoOpenClawStateError, stateDirExists } from "./inspect.js";
+import type {
+  ConnectionLike,
+  DaemonDeps,
+  DaemonStatus,
+  Evaluation,
+  LogTailLike,
+  Schedule,
+  Stoppable,
+} from "./ports.js";
+import { logHealth, logIncidentEvent, stateDigest } from "./report.js";
 
-export interface Stoppable {
-  stop(): Promise<void>;
-  /** Resolves once the component is active (watchers report events from then on). */
-  ready?: Promise<void>;
-}
-
-/** What the daemon needs from the gateway-log follower (src/sources/log-tail.ts). */
-export interface LogTailLike extends Stoppable {
-  stats(): LogTailStats;
-}
-export interface LogTailOptions {
-  inspection: Inspection;
-  config: Config;
-  wsl: boolean;
-  secrets: () => readonly string[];
-  offsets: { load(): Promise<LogOffset | null>; save(o: LogOffset): Promise<void> };
-  onObservation: (o: Observation, meta: { stale: boolean }) => void;
-}
-
-/** What the daemon needs from its own gateway connection (src/sources/gateway-connection.ts). */
-export interface ConnectionLike extends Stoppable {
-  state(): string;
-  status(): { pausedReason: string | null };
-  /** Reconnects now from a pause or backoff, with new URL or credentials when they changed. */
-  resume(next?: { url?: string; auth?: { mode: string | null; secret: Secret | null } }): void;
-  deviceId(): string | null;
-}
-export interface ConnectionOptions {
-  inspection: Inspection;
-  config: Config;
-  dataDir: string;
-  onObservation: (o: Observation) => void;
-}
-
-export interface Schedule {
-  stop(): Promise<void>;
-}
-
-export interface DaemonDeps {
-  env: NodeJS.ProcessEnv;
-  now: () => number;
-  logger: Logger;
-  stateStore: StateStore;
-  /** Re-reads the config file (SIGHUP); throws ConfigError when it is bad. */
-  loadConfig: () => Promise<LoadedConfig>;
-  findInstall: (configuredBin: string | null) => Promise<OpenClawInstall>;
-  createStateWatcher: (opts: StateWatcherOptions) => StateWatcher;
-  /** Watches `parent` until `child` appears in it. */
-  watchForPath: (parent: string, child: string, onAppear: () => void) => Stoppable;
-  schedule: (cronExpression: string, run: () => Promise<void>) => Schedule;
-  createLogTail?: (opts: LogTailOptions) => Promise<LogTailLike>;
-  /** The watchdog's own connection, or null when it is off (not paired yet, or disabled). */
-  createConnection?: (opts: ConnectionOptions) => Promise<ConnectionLike | null>;
-  /** Called after a SIGHUP reload was accepted, so the actions can take the new config. */
-  onReload?: (config: LoadedConfig) => void;
-  /** Every evaluation's outcome, for the actions that follow detection (notify, heal) and for tests. */
-  onEvaluated?: (e: Evaluation) => void | Promise<void>;
-}
-
-export interface Evaluation {
-  trigger: string;
-  /** When the event that caused this evaluation happened (file event, log line), for latency. */
-  triggeredAtMs: number;
-  atMs: number;
-  inspection: Inspection | null;
-  findings: Finding[];
-  events: IncidentEvent[];
-  stateChanged: boolean;
-}
-
-export interface DaemonStatus {
-  startedAtMs: number;
-  mode: "starting" | "waiting" | "watching" | "stopped";
-  waitingFor: string | null;
-  openclaw: { version: string | null; stateDir: string | null; store: string | null };
-  lastEvaluation: { atMs: number; trigger: string; durationMs: number } | null;
-  lastReconcileAtMs: number | null;
-  stateChangedAtMs: number | null;
-  incidents: IncidentState["open"];
-  recentObservations: Observation[];
-  sources: Record<string, { healthy: boolean; detail: string }>;
-  /** The own connection's state, null when there is none. */
-  connectionState: string | null;
-  /** The gateway-log tail's counters, null when it is not running. */
-  logStats: LogTailStats | null;
-}
+export type {
+  ConnectionLike,
+  ConnectionOptions,
+  DaemonDeps,
+  DaemonStatus,
+  Evaluation,
+  LogTailLike,
+  LogTailOptions,
+  Schedule,
+  Stoppable,
+} from "./ports.js";
 
 const MAX_OBSERVATIONS = 200;
 const UNREACHABLE_AFTER_MS = 120_000;
-
-/** A digest of the pairing state that ignores what OpenClaw rewrites on every token use (lastUsedAtMs). */
-export function stateDigest(i: Inspection): string {
-  const s = i.snapshot;
-  const stable = {
-    store: s.store,
-    identity: s.identity && {
-      id: s.identity.deviceId,
-      key: s.identity.publicKey,
-      stored: s.identity.storedDeviceId,
-    },
-    deviceAuth: s.deviceAuth && {
-      id: s.deviceAuth.deviceId,
-      tokens: s.deviceAuth.tokens.map((t) => [t.role, t.scopes]),
-    },
-    paired: s.paired.map((d) => ({
-      ...d,
-      tokens: d.tokens.map((t) => ({ ...t, lastUsedAtMs: undefined, updatedAtMs: undefined })),
-    })),
-    pending: s.pending,
-    legacy: s.legacyDeviceAuthFile,
-    problems: s.problems,
-    version: i.install.version,
-    autoApprove: i.gateway.autoApproveLocal,
-  };
-  return createHash("sha256").update(JSON.stringify(stable)).digest("hex");
-}
-
-function logHealth(stats: ReturnType<LogTailLike["stats"]>): { healthy: boolean; detail: string } {
-  if (stats.waiting) return { healthy: true, detail: "waiting for the gateway log to appear" };
-  const skipped = Object.values(stats.skipped).reduce((a, b) => a + b, 0);
-  return {
-    healthy: true,
-    detail: `following ${stats.file ?? "?"}${skipped ? ` (${skipped} lines skipped)` : ""}`,
-  };
-}
 
 export class Daemon {
   private config: LoadedConfig;
@@ -546,7 +434,7 @@ export class Daemon {
     const findings = [...inspection.findings, ...detectObservationFindings(this.observations, ctx)];
     const { state, events } = updateIncidents(this.incidents, findings, started);
     this.incidents = state;
-    for (const e of events) this.logIncident(e, trigger, triggeredAtMs);
+    for (const e of events) logIncidentEvent(this.log, e, trigger, this.deps.now() - triggeredAtMs);
     if (stateChanged && events.length === 0 && trigger.startsWith("files")) {
       this.log.debug({ trigger }, "pairing state changed without changing any finding");
     }
@@ -569,40 +457,6 @@ export class Daemon {
       this.log.error({ err: String(err) }, "a follow-up action failed");
     }
     return inspection;
-  }
-
-  private logIncident(e: IncidentEvent, trigger: string, triggeredAtMs: number): void {
-    const f = e.incident.finding;
-    const fields = {
-      code: f.code,
-      severity: f.severity,
-      deviceId: f.deviceId,
-      requestId: f.requestId,
-      scopes: f.scopes,
-      fix: f.fix?.command,
-      trigger,
-      latencyMs: this.deps.now() - triggeredAtMs,
-    };
-    switch (e.type) {
-      case "opened":
-        this.log[f.severity === "info" ? "info" : f.severity === "warning" ? "warn" : "error"](
-          fields,
-          f.message,
-        );
-        return;
-      case "escalated":
-        this.log.error({ ...fields, from: e.from }, `escalated: ${f.message}`);
-        return;
-      case "eased":
-        this.log.info({ ...fields, from: e.from }, `eased: ${f.message}`);
-        return;
-      case "resolved":
-        this.log.info(
-          { code: f.code, deviceId: f.deviceId, openForMs: e.atMs - e.incident.openedAtMs },
-          `resolved: ${f.code}`,
-        );
-        return;
-    }
   }
 
   /** Saves the local device's pairing as the last good one whenever it is healthy and differs. */

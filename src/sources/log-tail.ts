@@ -9,7 +9,8 @@ import path from "node:path";
 import { type FSWatcher, watch } from "chokidar";
 import { type Logger, silentLogger } from "../log.js";
 import type { Observation } from "../types.js";
-import { type KnownSecret, LOG_LINE_NEEDLES, MAX_LINE_CHARS, parseLogLine } from "./log-lines.js";
+import { LineSplitter } from "./log-line-splitter.js";
+import { type KnownSecret, MAX_LINE_CHARS, parseLogLine } from "./log-lines.js";
 import type { LogLocation } from "./log-location.js";
 
 /** Where reading stopped in one file: the start of the first line not yet read. */
@@ -105,21 +106,13 @@ interface Tracked {
   dev: number;
   ino: number;
   birthtimeMs: number;
-  /** Bytes consumed. */
-  offset: number;
-  /** Where the current unfinished line starts (what is saved). */
-  lineStart: number;
-  partial: Buffer[];
-  partialBytes: number;
-  /** Dropping the rest of an over-long line. */
-  skipping: boolean;
+  /** The bytes read so far, and the unfinished last line. */
+  lines: LineSplitter;
   lastReadMs: number;
 }
 
-const NEWLINE = 0x0a;
 const MTIME_SLACK_MS = 10_000;
 const SETTLE_QUICK_MS = 10;
-const NEEDLE_BYTES = LOG_LINE_NEEDLES.map((n) => Buffer.from(n, "utf8"));
 
 /** An offset store in memory, for tests and one-shot runs. */
 export function createMemoryOffsetStore(
@@ -255,91 +248,6 @@ export function createLogTail(opts: LogTailOptions): LogTail {
     }
   }
 
-  function hasNeedle(line: Buffer): boolean {
-    for (const n of NEEDLE_BYTES) if (line.indexOf(n) !== -1) return true;
-    return false;
-  }
-
-  /** Sorted positions in view where a needle starts: lines without one are counted, never decoded. */
-  function needlePositions(view: Buffer): number[] {
-    const out: number[] = [];
-    for (const n of NEEDLE_BYTES) {
-      for (let i = view.indexOf(n); i !== -1; i = view.indexOf(n, i + n.length)) out.push(i);
-    }
-    return out.sort((a, b) => a - b);
-  }
-
-  /** Consumes bytes read at t.offset: complete lines are handled, the unfinished tail is kept. */
-  function consume(t: Tracked, view: Buffer): void {
-    let start = 0;
-    // a line that began in an earlier read is checked on its own
-    if (t.partialBytes > 0 || t.skipping) {
-      const nl = view.indexOf(NEWLINE);
-      if (nl === -1) {
-        keepPartial(t, view);
-        t.offset += view.length;
-        return;
-      }
-      if (t.skipping) {
-        counters.linesRead++;
-        counters.skipped.tooLong++;
-        t.skipping = false;
-      } else {
-        const line = Buffer.concat([...t.partial, view.subarray(0, nl)]);
-        handleLine(t, line, hasNeedle(line), false);
-      }
-      t.partial = [];
-      t.partialBytes = 0;
-      start = nl + 1;
-      t.lineStart = t.offset + start;
-    }
-    const lastNl = view.lastIndexOf(NEWLINE);
-    if (lastNl >= start) {
-      const whole = view.subarray(start, lastNl + 1);
-      const allUtf8 = isUtf8(whole);
-      const hits = needlePositions(whole);
-      let h = 0;
-      let pos = 0;
-      while (pos < whole.length) {
-        const nl = whole.indexOf(NEWLINE, pos);
-        while (h < hits.length && (hits[h] ?? 0) < pos) h++;
-        const candidate = h < hits.length && (hits[h] ?? 0) < nl;
-        if (candidate || !allUtf8) handleLine(t, whole.subarray(pos, nl), candidate, allUtf8);
-        else {
-          // the common case, kept free of allocations: a valid line that cannot matter
-          counters.linesRead++;
-          if (nl - pos > maxLineBytes) counters.skipped.tooLong++;
-        }
-        pos = nl + 1;
-      }
-      start = lastNl + 1;
-      t.lineStart = t.offset + start;
-    }
-    if (start < view.length) keepPartial(t, view.subarray(start));
-    t.offset += view.length;
-  }
-
-  function keepPartial(t: Tracked, bytes: Buffer): void {
-    if (t.skipping) return;
-    if (t.partialBytes + bytes.length > maxLineBytes) {
-      t.partial = [];
-      t.partialBytes = 0;
-      t.skipping = true;
-      return;
-    }
-    // copy: the read buffer is reused
-    t.partial.push(Buffer.from(bytes));
-    t.partialBytes += bytes.length;
-  }
-
-  function resetTo(t: Tracked, offset: number): void {
-    t.offset = offset;
-    t.lineStart = offset;
-    t.partial = [];
-    t.partialBytes = 0;
-    t.skipping = false;
-  }
-
   // ---- reading -------------------------------------------------------------------------------------------------
 
   /** Reads t from its offset to the end; false when the path no longer holds t's inode. */
@@ -357,22 +265,24 @@ export function createLogTail(opts: LogTailOptions): LogTail {
       if (keyOf(st) !== t.key) return false;
       // something changed (data or a truncation): look once more shortly, chokidar may swallow the next event
       let changed = false;
-      if (st.size < t.offset) {
+      if (st.size < t.lines.offset) {
         log.info(
-          { file: t.path, size: st.size, offset: t.offset },
+          { file: t.path, size: st.size, offset: t.lines.offset },
           "log file truncated; reading it from the start",
         );
-        resetTo(t, 0);
+        t.lines.resetTo(0);
         changed = true;
       }
-      while (!closed && t.offset < st.size) {
-        const want = Math.min(readBuf.length, st.size - t.offset);
-        const { bytesRead } = await handle.read(readBuf, 0, want, t.offset);
+      while (!closed && t.lines.offset < st.size) {
+        const want = Math.min(readBuf.length, st.size - t.lines.offset);
+        const { bytesRead } = await handle.read(readBuf, 0, want, t.lines.offset);
         if (bytesRead === 0) break;
         counters.bytesRead += bytesRead;
-        consume(t, readBuf.subarray(0, bytesRead));
+        t.lines.consume(readBuf.subarray(0, bytesRead), (line, candidate, checked) =>
+          handleLine(t, line, candidate, checked),
+        );
         changed = true;
-        if (t.offset >= st.size) st = await handle.stat();
+        if (t.lines.offset >= st.size) st = await handle.stat();
       }
       if (changed) {
         t.lastReadMs = now();
@@ -395,11 +305,7 @@ export function createLogTail(opts: LogTailOptions): LogTail {
       dev: st.dev,
       ino: st.ino,
       birthtimeMs: st.birthtimeMs,
-      offset,
-      lineStart: offset,
-      partial: [],
-      partialBytes: 0,
-      skipping: false,
+      lines: new LineSplitter(offset, maxLineBytes, counters),
       lastReadMs: 0,
     };
     files.set(t.key, t);
@@ -471,7 +377,7 @@ export function createLogTail(opts: LogTailOptions): LogTail {
       {
         dir,
         file: mainFile,
-        files: [...files.values()].map((t) => ({ file: t.path, offset: t.offset })),
+        files: [...files.values()].map((t) => ({ file: t.path, offset: t.lines.offset })),
         resumed: saved !== null,
       },
       "following the gateway log",
@@ -624,7 +530,12 @@ export function createLogTail(opts: LogTailOptions): LogTail {
   function snapshot(): Offset | null {
     const main = mainTracked();
     if (!main) return null;
-    const rec = (t: Tracked): FileOffset => ({ file: t.path, dev: t.dev, ino: t.ino, offset: t.lineStart });
+    const rec = (t: Tracked): FileOffset => ({
+      file: t.path,
+      dev: t.dev,
+      ino: t.ino,
+      offset: t.lines.lineStart,
+    });
     const others = [...files.values()].filter((t) => t !== main).map(rec);
     return { ...rec(main), atMs: now(), ...(others.length > 0 ? { others } : {}) };
   }
@@ -746,7 +657,7 @@ export function createLogTail(opts: LogTailOptions): LogTail {
         ...counters,
         skipped: { ...counters.skipped },
         file: main?.path ?? (waiting ? null : loc.fileFor(now())),
-        offset: main ? main.offset : null,
+        offset: main ? main.lines.offset : null,
         files: files.size,
         waiting,
       };

@@ -1,0 +1,100 @@
+// The daemon's ports: what it needs from the world (DaemonDeps) and what it tells it (Evaluation, DaemonStatus).
+
+import type { LogOffset, StateStore } from "../actions/state-store.js";
+import type { LoadedConfig } from "../config/load.js";
+import type { Config } from "../config/schema.js";
+import type { Logger } from "../log.js";
+import type { IncidentEvent, IncidentState } from "../policy/incidents.js";
+import type { Secret } from "../secret.js";
+import type { LogTailStats } from "../sources/log-tail.js";
+import type { OpenClawInstall } from "../sources/openclaw-version.js";
+import type { StateWatcher, StateWatcherOptions } from "../sources/state-watcher.js";
+import type { Finding, Observation } from "../types.js";
+import type { Inspection } from "./inspect.js";
+
+export interface Stoppable {
+  stop(): Promise<void>;
+  /** Resolves once the component is active (watchers report events from then on). */
+  ready?: Promise<void>;
+}
+
+/** What the daemon needs from the gateway-log follower (src/sources/log-tail.ts). */
+export interface LogTailLike extends Stoppable {
+  stats(): LogTailStats;
+}
+export interface LogTailOptions {
+  inspection: Inspection;
+  config: Config;
+  wsl: boolean;
+  secrets: () => readonly string[];
+  offsets: { load(): Promise<LogOffset | null>; save(o: LogOffset): Promise<void> };
+  onObservation: (o: Observation, meta: { stale: boolean }) => void;
+}
+
+/** What the daemon needs from its own gateway connection (src/sources/gateway-connection.ts). */
+export interface ConnectionLike extends Stoppable {
+  state(): string;
+  status(): { pausedReason: string | null };
+  /** Reconnects now from a pause or backoff, with new URL or credentials when they changed. */
+  resume(next?: { url?: string; auth?: { mode: string | null; secret: Secret | null } }): void;
+  deviceId(): string | null;
+}
+export interface ConnectionOptions {
+  inspection: Inspection;
+  config: Config;
+  dataDir: string;
+  onObservation: (o: Observation) => void;
+}
+
+export interface Schedule {
+  stop(): Promise<void>;
+}
+
+export interface DaemonDeps {
+  env: NodeJS.ProcessEnv;
+  now: () => number;
+  logger: Logger;
+  stateStore: StateStore;
+  /** Re-reads the config file (SIGHUP); throws ConfigError when it is bad. */
+  loadConfig: () => Promise<LoadedConfig>;
+  findInstall: (configuredBin: string | null) => Promise<OpenClawInstall>;
+  createStateWatcher: (opts: StateWatcherOptions) => StateWatcher;
+  /** Watches `parent` until `child` appears in it. */
+  watchForPath: (parent: string, child: string, onAppear: () => void) => Stoppable;
+  schedule: (cronExpression: string, run: () => Promise<void>) => Schedule;
+  createLogTail?: (opts: LogTailOptions) => Promise<LogTailLike>;
+  /** The watchdog's own connection, or null when it is off (not paired yet, or disabled). */
+  createConnection?: (opts: ConnectionOptions) => Promise<ConnectionLike | null>;
+  /** Called after a SIGHUP reload was accepted, so the actions can take the new config. */
+  onReload?: (config: LoadedConfig) => void;
+  /** Every evaluation's outcome, for the actions that follow detection (notify, heal) and for tests. */
+  onEvaluated?: (e: Evaluation) => void | Promise<void>;
+}
+
+export interface Evaluation {
+  trigger: string;
+  /** When the event that caused this evaluation happened (file event, log line), for latency. */
+  triggeredAtMs: number;
+  atMs: number;
+  inspection: Inspection | null;
+  findings: Finding[];
+  events: IncidentEvent[];
+  stateChanged: boolean;
+}
+
+export interface DaemonStatus {
+  startedAtMs: number;
+  mode: "starting" | "waiting" | "watching" | "stopped";
+  waitingFor: string | null;
+  openclaw: { version: string | null; stateDir: string | null; store: string | null };
+  lastEvaluation: { atMs: number; trigger: string; durationMs: number } | null;
+  lastReconcileAtMs: number | null;
+  stateChangedAtMs: number | null;
+  incidents: IncidentState["open"];
+  recentObservations: Observation[];
+  sources: Record<string, { healthy: boolean; detail: string }>;
+  /** The own connection's state, null when there is none. */
+  connectionState: string | null;
+  /** The gateway-log tail's counters, null when it is not running. */
+  logStats: LogTailStats | null;
+}
