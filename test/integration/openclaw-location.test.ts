@@ -67,7 +67,7 @@ describe("locateOpenClaw", () => {
 });
 
 describe("readGatewaySettings", () => {
-  it("reads JSON5 with ${VAR} substitution and env SecretRefs, holding the secret unprintable", async () => {
+  it("reads JSON5 with $-brace variable substitution and env SecretRefs, holding the secret unprintable", async () => {
     const dir = await tempDir();
     const file = path.join(dir, "openclaw.json");
     await writeFile(
