@@ -9,22 +9,12 @@ import { createServer } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { median, percentile, ROOT } from "./lib.mjs";
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 const { createNotifier } = await import(path.join(ROOT, "dist/actions/notify/notifier.js"));
 const { defaultNotifyConfig } = await import(path.join(ROOT, "dist/config/schema-notify.js"));
 
 const runs = Number(process.argv[2] ?? 50);
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-function percentile(xs, p) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-}
 
 const arrivals = new Map();
 const server = createServer((req, res) => {
