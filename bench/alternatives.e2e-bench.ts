@@ -8,25 +8,17 @@ import path from "node:path";
 import { expect, it } from "vitest";
 import {
   approveRequest,
-  connectLocalClient,
   listDevices,
   pairLocalDeviceViaCli,
-  removeDevice,
   startWatchdogDaemon,
-  subagentCall,
   useGateway,
 } from "../test/e2e/harness/index.js";
+import { median, regress } from "./gateway-bench.js";
 
 const VERSION = "2026.4.20";
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const IDLE_S = Number(process.env.BENCH_IDLE_SECONDS ?? 120);
 const POLL_INTERVAL_S = 60;
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-};
 
 /** utime + stime of a process in seconds (Linux: 100 ticks per second). */
 function cpuSeconds(pid: number): number {
@@ -66,11 +58,7 @@ it(`watchdog vs polling \`openclaw devices list --json\` (${RUNS} runs)`, async 
   const latencies: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const seen = daemon.records.length;
-    await removeDevice(gateway, identity.deviceId);
-    await connectLocalClient(gateway, identity);
-    const refused = await subagentCall(gateway, identity);
-    const at = Date.now();
-    expect(refused.close?.code).toBe(1008);
+    const at = await regress(gateway, identity);
     const found = await daemon.waitFor(
       (r) => daemon.records.indexOf(r) >= seen && r.code === "scope-upgrade-pending",
     );

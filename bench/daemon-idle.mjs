@@ -12,21 +12,7 @@ import { CLI, machine, median, tempDir, typicalState } from "./lib.mjs";
 const minutes = Number(process.argv[2] ?? 10);
 const extra = process.argv[3] ? JSON.parse(await readFile(process.argv[3], "utf8")) : {};
 const root = await tempDir();
-const t = await typicalState(root);
-const paired = path.join(t.stateDir, "devices", "paired.json");
-const all = JSON.parse(await readFile(paired, "utf8"));
-const full = [
-  "operator.admin",
-  "operator.approvals",
-  "operator.pairing",
-  "operator.read",
-  "operator.talk.secrets",
-  "operator.write",
-];
-all[t.me.deviceId].scopes = full;
-all[t.me.deviceId].approvedScopes = full;
-await writeFile(paired, JSON.stringify(all));
-await writeFile(path.join(t.stateDir, "devices", "pending.json"), "{}");
+const t = await typicalState(root, "2026.4.20", { healthy: true });
 const config = JSON.parse(await readFile(t.config, "utf8"));
 await writeFile(t.config, JSON.stringify({ ...config, ...extra, log: { level: "warn", format: "json" } }));
 

@@ -20,24 +20,13 @@ const { silentLogger } = await dist("log.js");
 
 const iterations = Number(process.argv[2] ?? 200);
 const root = await tempDir();
-const t = await typicalState(root);
+const t = await typicalState(root, "2026.4.20", { healthy: true });
 const pairedFile = path.join(t.stateDir, "devices", "paired.json");
-// start from a healthy local device (no pending request)
-const all = JSON.parse(await readFile(pairedFile, "utf8"));
-const full = [
-  "operator.admin",
-  "operator.approvals",
-  "operator.pairing",
-  "operator.read",
-  "operator.talk.secrets",
-  "operator.write",
-];
-const healthy = structuredClone(all);
-healthy[t.me.deviceId].scopes = full;
-healthy[t.me.deviceId].approvedScopes = full;
-const narrowed = structuredClone(all);
-await writeFile(path.join(t.stateDir, "devices", "pending.json"), "{}");
-await writeFile(pairedFile, JSON.stringify(healthy));
+// the local device flips between its healthy record and the seed's approvals-only one
+const healthy = JSON.parse(await readFile(pairedFile, "utf8"));
+const narrowed = structuredClone(healthy);
+narrowed[t.me.deviceId].scopes = ["operator.approvals"];
+narrowed[t.me.deviceId].approvedScopes = ["operator.approvals"];
 
 const cfg = validateConfig(JSON.parse(await readFile(t.config, "utf8")));
 const env = { HOME: t.home, XDG_STATE_HOME: path.join(root, "state"), PATH: process.env.PATH };

@@ -7,22 +7,14 @@ import path from "node:path";
 import { expect, it } from "vitest";
 import {
   cliDefaultScopes,
-  connectLocalClient,
   pairLocalDeviceViaCli,
-  removeDevice,
   startWatchdogDaemon,
-  subagentCall,
   useGateway,
 } from "../test/e2e/harness/index.js";
+import { median, regress } from "./gateway-bench.js";
 
 const VERSION = "2026.4.20";
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-};
 
 it(`regression -> verified heal vs hand-typed list + approve (${RUNS} runs each)`, async () => {
   const gateway = await useGateway({ version: VERSION });
@@ -42,20 +34,13 @@ it(`regression -> verified heal vs hand-typed list + approve (${RUNS} runs each)
   const killSwitch = path.join(daemon.dataDir, "disable-remediation");
   await daemon.waitFor((r) => r.msg === "watching OpenClaw");
 
-  const regress = async () => {
-    await removeDevice(gateway, identity.deviceId);
-    await connectLocalClient(gateway, identity);
-    const refused = await subagentCall(gateway, identity);
-    expect(refused.close?.code).toBe(1008);
-    return Date.now();
-  };
   const watchdogMs: number[] = [];
   const handMs: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     // the watchdog heals it
     rmSync(killSwitch, { force: true });
     const seen = daemon.records.length;
-    const t0 = await regress();
+    const t0 = await regress(gateway, identity);
     const healed = await daemon.waitFor(
       (r) => daemon.records.indexOf(r) >= seen && r.action === "approve" && r.status === "healed",
       120_000,
@@ -68,7 +53,7 @@ it(`regression -> verified heal vs hand-typed list + approve (${RUNS} runs each)
 
     // a person heals it: the watchdog is switched off with its kill switch
     writeFileSync(killSwitch, "bench\n");
-    await regress();
+    await regress(gateway, identity);
     const start = Date.now();
     const list = await gateway.openclaw(["devices", "list", "--json"]);
     const pending = (

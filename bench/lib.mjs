@@ -38,6 +38,16 @@ const json = (file, value) =>
     writeFile(file, JSON.stringify(value, null, 2), { mode: 0o600 }),
   );
 
+/** The 2026.4.x CLI's default scope set: what a healthy local device has. */
+export const FULL_SCOPES = [
+  "operator.admin",
+  "operator.approvals",
+  "operator.pairing",
+  "operator.read",
+  "operator.talk.secrets",
+  "operator.write",
+];
+
 function paired(id, scopes, clientId = "cli") {
   const now = Date.now() - 3_600_000;
   return {
@@ -65,11 +75,12 @@ function paired(id, scopes, clientId = "cli") {
 }
 
 /**
- * A typical 2026.4.x state directory: the local device (seed state: approvals only, one pending upgrade),
+ * A typical 2026.4.x state directory: the local device (seed state: approvals only, one pending upgrade; or
+ * with `healthy`, the CLI's full scope set and nothing pending),
  * four other paired devices (phones, a laptop), one other pending request, openclaw.json, and a fake
  * `openclaw` install at `version` for the version lookup.
  */
-export async function typicalState(root, version = "2026.4.20") {
+export async function typicalState(root, version = "2026.4.20", { healthy = false } = {}) {
   const stateDir = path.join(root, "home", ".openclaw");
   const me = identity();
   const others = [identity(), identity(), identity(), identity()];
@@ -96,7 +107,7 @@ export async function typicalState(root, version = "2026.4.20") {
     },
   });
   const all = [
-    paired(me, ["operator.approvals"]),
+    paired(me, healthy ? FULL_SCOPES : ["operator.approvals"]),
     ...others.map((o, i) =>
       paired(o, ["operator.read", "operator.write"], i % 2 ? "openclaw-ios" : "openclaw-macos"),
     ),
@@ -120,21 +131,9 @@ export async function typicalState(root, version = "2026.4.20") {
     isRepair: true,
     ts: Date.now() - 10_000,
   });
-  const pending = [
-    pend(
-      me,
-      [
-        "operator.admin",
-        "operator.approvals",
-        "operator.pairing",
-        "operator.read",
-        "operator.talk.secrets",
-        "operator.write",
-      ],
-      "cli",
-    ),
-    pend(others[0], ["operator.admin"], "openclaw-ios"),
-  ];
+  const pending = healthy
+    ? []
+    : [pend(me, FULL_SCOPES, "cli"), pend(others[0], ["operator.admin"], "openclaw-ios")];
   await json(
     path.join(stateDir, "devices", "pending.json"),
     Object.fromEntries(pending.map((p) => [p.requestId, p])),
