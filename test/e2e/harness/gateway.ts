@@ -295,7 +295,12 @@ export class Gateway {
 
   async #stopAndCleanUp(): Promise<TmpCleanup> {
     await this.stopProcess();
-    const cleanup = removeNewOpenclawTmp(this.#tmpSnapshot);
+    let cleanup = removeNewOpenclawTmp(this.#tmpSnapshot);
+    // an OpenClaw process that is just exiting (a CLI child, a worker) holds the folders for a moment
+    for (let i = 0; i < 20 && cleanup.kept.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      cleanup = removeNewOpenclawTmp(this.#tmpSnapshot);
+    }
     if (cleanup.kept.length > 0) {
       process.stderr.write(
         `[e2e] left ${cleanup.kept.join(", ")} in place: other OpenClaw processes are running ` +
