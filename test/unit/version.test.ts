@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   compareVersions,
@@ -5,6 +6,7 @@ import {
   requiredScopesForVersion,
   storeForVersion,
 } from "../../src/detect/version.js";
+import { VERSION } from "../../src/version.js";
 
 const v = (raw: string) => {
   const parsed = parseOpenClawVersion(raw);
@@ -34,5 +36,11 @@ describe("OpenClaw versions", () => {
   ])("%s needs %j and stores pairing in %s", (raw, scopes, store) => {
     expect(requiredScopesForVersion(v(raw))).toEqual(scopes);
     expect(storeForVersion(v(raw))).toBe(store);
+  });
+});
+
+describe("the watchdog's own version", () => {
+  it("is package.json's", () => {
+    expect(VERSION).toBe((JSON.parse(readFileSync("package.json", "utf8")) as { version: string }).version);
   });
 });

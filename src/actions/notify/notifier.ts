@@ -8,6 +8,7 @@ import type { Logger } from "../../log.js";
 import { decide, emptyNotifyState, type NotifyDecision, type NotifyInput } from "../../policy/notify.js";
 import { isWsl } from "../../sources/platform.js";
 import type { Finding } from "../../types.js";
+import { VERSION } from "../../version.js";
 import { createSilenceReader } from "../silences.js";
 import { type Channel, redactUrl } from "./channel.js";
 import {
@@ -22,7 +23,7 @@ import { createNtfyChannel } from "./ntfy.js";
 import { renderNotification } from "./text.js";
 import { createWebhookChannel } from "./webhook.js";
 
-const USER_AGENT = "openclaw-scope-watchdog/0.1.0 (+notify)";
+const USER_AGENT = `openclaw-scope-watchdog/${VERSION} (+notify)`;
 const MAX_TIMER_MS = 2_147_483_647;
 
 /** What the notifier reads of the daemon's `Evaluation` (which satisfies it): findings, gateway secret, device. */
