@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { expectLoopbackOnly } from "./harness/assertions.js";
 import { deviceAuthPath } from "./harness/device-identity.js";
 import { baselineOf } from "./harness/devices.js";
-import { expectNoSecrets, knownSecrets, useGateway } from "./harness/fixture.js";
+import { useGateway } from "./harness/fixture.js";
 import {
   approveRequest,
   cliDefaultScopes,
@@ -117,12 +117,6 @@ describe(`OpenClaw ${VERSION}: scope regression`, () => {
     const requestId = pending[0]?.requestId ?? "";
 
     const { result, report } = await checkGateway(gateway);
-    const output = `${result.stdout}\n${result.stderr}`;
-    expectNoSecrets(output, knownSecrets(gateway));
-    expect(
-      report,
-      `check --json printed no report (exit ${result.code}): ${output.slice(0, 2000)}`,
-    ).not.toBeNull();
     expect(result.code).toBe(1);
     expect(report?.ok).toBe(false);
     expect(report?.openclaw).toMatchObject({ version: VERSION, stateDir: gateway.stateDir, store: "files" });
@@ -155,12 +149,6 @@ describe(`OpenClaw ${VERSION}: scope regression`, () => {
     await listDevices(gateway);
 
     const after = await checkGateway(gateway);
-    const afterOutput = `${after.result.stdout}\n${after.result.stderr}`;
-    expectNoSecrets(afterOutput, knownSecrets(gateway));
-    expect(
-      after.report,
-      `check --json printed no report (exit ${after.result.code}): ${afterOutput.slice(0, 2000)}`,
-    ).not.toBeNull();
     expect(after.result.code).toBe(0);
     expect(after.report?.ok).toBe(true);
     expect(after.report && problems(after.report)).toEqual([]);

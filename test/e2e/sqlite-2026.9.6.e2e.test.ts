@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { expectLoopbackOnly } from "./harness/assertions.js";
 import { deviceAuthPath, legacyIdentityPath, sqlitePath } from "./harness/device-identity.js";
 import { baselineOf } from "./harness/devices.js";
-import { expectNoSecrets, knownSecrets, useGateway } from "./harness/fixture.js";
+import { useGateway } from "./harness/fixture.js";
 import {
   approveRequest,
   cliDefaultScopes,
@@ -32,12 +32,6 @@ describe(`OpenClaw ${VERSION}: SQLite pairing state`, () => {
     expect((await listDevices(gateway)).list).toEqual({ pending: [], paired: [] });
 
     const fresh = await checkGateway(gateway);
-    const freshOutput = `${fresh.result.stdout}\n${fresh.result.stderr}`;
-    expectNoSecrets(freshOutput, knownSecrets(gateway));
-    expect(
-      fresh.report,
-      `check --json printed no report (exit ${fresh.result.code}): ${freshOutput}`,
-    ).not.toBeNull();
     expect(fresh.result.code).toBe(0);
     expect(fresh.report?.ok).toBe(true);
     expect(fresh.report?.openclaw).toMatchObject({
@@ -51,12 +45,6 @@ describe(`OpenClaw ${VERSION}: SQLite pairing state`, () => {
     const paired = await connectLocalClient(gateway, identity, cliDefaultScopes(VERSION));
     expect(paired.hello?.scopes.toSorted()).toEqual(cliDefaultScopes(VERSION).toSorted());
     const after = await checkGateway(gateway);
-    const afterOutput = `${after.result.stdout}\n${after.result.stderr}`;
-    expectNoSecrets(afterOutput, knownSecrets(gateway));
-    expect(
-      after.report,
-      `check --json printed no report (exit ${after.result.code}): ${afterOutput}`,
-    ).not.toBeNull();
     expect(after.result.code).toBe(0);
     expect(after.report?.ok).toBe(true);
     expect(after.report?.openclaw.store).toBe("sqlite");
@@ -146,12 +134,6 @@ describe(`OpenClaw ${VERSION}: SQLite pairing state`, () => {
     const requestId = list.pending[0]?.requestId ?? "";
 
     const { result, report } = await checkGateway(gateway);
-    const output = `${result.stdout}\n${result.stderr}`;
-    expectNoSecrets(output, knownSecrets(gateway));
-    expect(
-      report,
-      `check --json printed no report (exit ${result.code}): ${output.slice(0, 2000)}`,
-    ).not.toBeNull();
     expect(result.code).toBe(1);
     expect(report?.ok).toBe(false);
     expect(report?.openclaw).toMatchObject({ version: VERSION, stateDir: gateway.stateDir, store: "sqlite" });

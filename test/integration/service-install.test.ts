@@ -5,35 +5,13 @@
 
 import { access, chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createProcessHost, type ServiceHost } from "../../src/actions/service/host.js";
 import { UNIT_NAME } from "../../src/actions/service/systemd-unit.js";
-import type { Io } from "../../src/cli/io.js";
 import { runService } from "../../src/cli/service.js";
 import { ConfigError } from "../../src/config/load.js";
+import { captureIo } from "../helpers/capture-io.js";
 import { tempDir } from "../helpers/openclaw-state.js";
-
-interface Captured {
-  io: Io;
-  out: () => string;
-  err: () => string;
-}
-
-function captureIo(env: NodeJS.ProcessEnv): Captured {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  stderr.on("data", (d: Buffer) => {
-    err += d.toString();
-  });
-  const home = env.HOME ?? "/nonexistent";
-  return { io: { stdout, stderr, env, now: Date.now, home }, out: () => out, err: () => err };
-}
 
 /** A stand-in program (mock) that appends its argv, one call per line, to $RECORD, prints `stdout`, exits `code`. */
 async function fakeTool(

@@ -6,33 +6,14 @@
 import { spawnSync } from "node:child_process";
 import { access, chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createProcessHost, type ServiceHost } from "../../src/actions/service/host.js";
 import { servicePath, UNIT_NAME } from "../../src/actions/service/systemd-unit.js";
-import type { Io } from "../../src/cli/io.js";
 import { runService } from "../../src/cli/service.js";
+import { captureIo } from "../helpers/capture-io.js";
 import { tempDir } from "../helpers/openclaw-state.js";
 
 const WIN_USER = "DESKTOP-7\\alice";
-
-function captureIo(env: NodeJS.ProcessEnv): { io: Io; out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  stderr.on("data", (d: Buffer) => {
-    err += d.toString();
-  });
-  return {
-    io: { stdout, stderr, env, now: Date.now, home: env.HOME ?? "/nonexistent" },
-    out: () => out,
-    err: () => err,
-  };
-}
 
 async function script(bin: string, name: string, body: string): Promise<void> {
   const file = path.join(bin, name);

@@ -5,9 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, expect, it, onTestFinished } from "vitest";
-import type { Io } from "../../src/cli/io.js";
 import { runStatus } from "../../src/cli/status.js";
 import {
   createStatusServer,
@@ -16,6 +14,7 @@ import {
   statusSocketCandidates,
 } from "../../src/daemon/status-server.js";
 import { silentLogger } from "../../src/log.js";
+import { captureIo } from "../helpers/capture-io.js";
 import { startTestDaemon } from "../helpers/daemon.js";
 import {
   CLI_DEFAULT_SCOPES_4_20,
@@ -28,24 +27,6 @@ import {
 } from "../helpers/openclaw-state.js";
 
 const GATEWAY_TOKEN = "gw-token-never-in-status-0123456789";
-
-function captureIo(env: NodeJS.ProcessEnv): { io: Io; out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  stderr.on("data", (d: Buffer) => {
-    err += d.toString();
-  });
-  return {
-    io: { stdout, stderr, env, now: Date.now, home: env.HOME ?? "/nonexistent" },
-    out: () => out,
-    err: () => err,
-  };
-}
 
 async function writeAtomic(file: string, value: unknown) {
   const tmp = `${file}.${randomUUID()}.tmp`;

@@ -1,7 +1,8 @@
 // One HTTP POST with a per-attempt timeout and bounded retries with backoff: network errors, timeouts, 429 and
 // 5xx are retried; other 4xx answers are not. Aborting `signal` (the notifier stopping) ends it at once.
 
-import type { ChannelResult } from "./channel.js";
+import type { Severity } from "../../types.js";
+import type { Channel, ChannelName, ChannelResult, Rendered } from "./channel.js";
 
 export interface PostOptions {
   url: string;
@@ -101,4 +102,38 @@ export async function postWithRetry(o: PostOptions): Promise<ChannelResult> {
     if (!(await sleep(wait, o.signal)))
       return { ok: false, attempts: n, failure: "aborted", reason: "the notifier stopped" };
   }
+}
+
+/** What a network channel is configured with (notify.webhook, notify.ntfy). */
+export interface HttpChannelOptions {
+  url: string;
+  minSeverity: Severity;
+  timeoutMs: number;
+  retries: number;
+  userAgent: string;
+  backoff?: { initialMs: number; multiplier: number; maxMs: number };
+}
+
+/** A channel that POSTs each notification to `o.url`, as `request` renders it (content headers and body). */
+export function createHttpChannel(
+  name: ChannelName,
+  o: HttpChannelOptions,
+  request: (n: Rendered) => { headers: Record<string, string>; body: string },
+): Channel {
+  return {
+    name,
+    minSeverity: o.minSeverity,
+    send: (n, signal) => {
+      const r = request(n);
+      return postWithRetry({
+        url: o.url,
+        headers: { "user-agent": o.userAgent, ...r.headers },
+        body: r.body,
+        timeoutMs: o.timeoutMs,
+        retries: o.retries,
+        signal,
+        ...(o.backoff ? { backoff: o.backoff } : {}),
+      });
+    },
+  };
 }

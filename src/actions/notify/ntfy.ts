@@ -4,16 +4,9 @@
 import type { NotificationKind } from "../../policy/notify.js";
 import type { Severity } from "../../types.js";
 import type { Channel, Rendered } from "./channel.js";
-import { postWithRetry } from "./http.js";
+import { createHttpChannel, type HttpChannelOptions } from "./http.js";
 
-export interface NtfyOptions {
-  url: string;
-  minSeverity: Severity;
-  timeoutMs: number;
-  retries: number;
-  userAgent: string;
-  backoff?: { initialMs: number; multiplier: number; maxMs: number };
-}
+export type NtfyOptions = HttpChannelOptions;
 
 /** ntfy priorities: 1 min, 2 low, 3 default, 4 high, 5 urgent. Recoveries and summaries never ring loudly. */
 export function ntfyPriority(severity: Severity, kind: NotificationKind): number {
@@ -46,24 +39,13 @@ export function headerText(text: string): string {
 
 /** A channel that publishes each notification to an ntfy topic URL. */
 export function createNtfyChannel(o: NtfyOptions): Channel {
-  return {
-    name: "ntfy",
-    minSeverity: o.minSeverity,
-    send: (n, signal) =>
-      postWithRetry({
-        url: o.url,
-        headers: {
-          "content-type": "text/plain; charset=utf-8",
-          "user-agent": o.userAgent,
-          title: headerText(n.title),
-          priority: String(ntfyPriority(n.severity, n.kind)),
-          tags: ntfyTags(n).join(","),
-        },
-        body: n.body,
-        timeoutMs: o.timeoutMs,
-        retries: o.retries,
-        signal,
-        ...(o.backoff ? { backoff: o.backoff } : {}),
-      }),
-  };
+  return createHttpChannel("ntfy", o, (n) => ({
+    headers: {
+      "content-type": "text/plain; charset=utf-8",
+      title: headerText(n.title),
+      priority: String(ntfyPriority(n.severity, n.kind)),
+      tags: ntfyTags(n).join(","),
+    },
+    body: n.body,
+  }));
 }

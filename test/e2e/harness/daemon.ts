@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { expect, onTestFinished } from "vitest";
+import { onTestFinished } from "vitest";
 import type { Gateway } from "./gateway.js";
 import type { JsonObject } from "./gateway-config.js";
 import { stopProcessTree } from "./process-tree.js";
@@ -100,29 +100,20 @@ export async function startWatchdogDaemon(gateway: Gateway, extra: JsonObject = 
     records,
     output: () => out,
     async waitFor(match, timeoutMs = 20_000) {
-      let found: DaemonRecord | undefined;
-      try {
-        await expect
-          .poll(
-            () => {
-              found = records.find(match);
-              if (!found && child.exitCode !== null)
-                throw new Error(`scope-watchdog run exited with ${child.exitCode}`);
-              return found;
-            },
-            { timeout: timeoutMs, interval: 50 },
-          )
-          .toBeDefined();
-      } catch (err) {
-        throw new Error(
-          `no matching daemon log record within ${timeoutMs} ms; its output ends:\n${out.slice(-4000)}`,
-          {
-            cause: err,
-          },
-        );
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = records.find(match);
+        if (found) return found;
+        // a daemon that exited will log nothing more: fail at once, with what it printed
+        const why =
+          child.exitCode !== null
+            ? `scope-watchdog run exited with ${child.exitCode}`
+            : Date.now() > deadline
+              ? `no matching daemon log record within ${timeoutMs} ms`
+              : null;
+        if (why) throw new Error(`${why}; its output ends:\n${out.slice(-4000)}`);
+        await new Promise((r) => setTimeout(r, 50));
       }
-      if (!found) throw new Error("unreachable");
-      return found;
     },
     stop,
   };

@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseJsonOutput } from "./devices.js";
+import { expectNoSecrets, knownSecrets } from "./fixture.js";
 import type { Gateway } from "./gateway.js";
 import { nodeBin, nodeBinDir, usesSqliteStore, watchdogEntry } from "./paths.js";
 import { type RunResult, runCommand } from "./run.js";
@@ -106,8 +107,8 @@ export interface CheckReport {
 
 export interface CheckRun {
   result: RunResult;
-  /** The parsed `--json` object, or null if stdout held none (then `result` explains why). */
-  report: CheckReport | null;
+  /** The parsed `--json` object. */
+  report: CheckReport;
 }
 
 /** `scope-watchdog <args>` set up for `gateway` (see prepareWatchdog); pass `--config setup.configFile` yourself. */
@@ -125,7 +126,7 @@ export function runWatchdogFor(
   });
 }
 
-/** `scope-watchdog check --json --state-dir <stateDir> --config <file>` against `gateway`. */
+/** `scope-watchdog check --json --state-dir <stateDir> --config <file>` against `gateway`; fails on a secret or no report. */
 export async function checkGateway(gateway: Gateway, extraArgs: readonly string[] = []): Promise<CheckRun> {
   const { configFile } = prepareWatchdog(gateway);
   const result = await runWatchdogFor(gateway, [
@@ -137,7 +138,13 @@ export async function checkGateway(gateway: Gateway, extraArgs: readonly string[
     configFile,
     ...extraArgs,
   ]);
-  return { result, report: toCheckReport(result.stdout) };
+  // every check run: no secret in what it printed, and a report of the contract's shape
+  const output = `${result.stdout}\n${result.stderr}`;
+  expectNoSecrets(output, knownSecrets(gateway));
+  const report = toCheckReport(result.stdout);
+  if (!report)
+    throw new Error(`check --json printed no report (exit ${result.code}): ${output.slice(0, 2000)}`);
+  return { result, report };
 }
 
 /** The `check --json` object if stdout holds one with the contract's top-level shape, else null. */
