@@ -16,7 +16,7 @@ const dist = (p) => import(path.join(ROOT, "dist", p));
 const { Daemon } = await dist("daemon/daemon.js");
 const { createDefaultDeps } = await dist("daemon/deps.js");
 const { validateConfig } = await dist("config/load.js");
-const { silentLogger } = await dist("log.js");
+const { silentLogger } = await dist("common/log.js");
 
 const iterations = Number(process.argv[2] ?? 200);
 const root = await tempDir();

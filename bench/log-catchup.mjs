@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Benchmark: the gateway-log tail (dist/sources/log-tail.js) on a realistic OpenClaw log.
+// Benchmark: the gateway-log tail (dist/sources/log/tail.js) on a realistic OpenClaw log.
 //   1. catch-up from offset 0 over a generated log (default 100 MB, 0.1% pairing refusals): MB/s, RSS before,
 //      after and peak (sampled every 5 ms), median of several runs, each in a fresh tail;
 //   2. latency from appending one real `closed before connect … code=1008` line to onObservation, with the tail
@@ -14,9 +14,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { machine, median, percentile, ROOT, tempDir } from "./lib.mjs";
 
 const dist = (p) => import(path.join(ROOT, "dist", p));
-const { createLogTail, createMemoryOffsetStore } = await dist("sources/log-tail.js");
-const { resolveLogLocation } = await dist("sources/log-location.js");
-const { parseLogLine, LOG_LINE_NEEDLES } = await dist("sources/log-lines.js");
+const { createLogTail, createMemoryOffsetStore } = await dist("sources/log/tail.js");
+const { resolveLogLocation } = await dist("sources/log/location.js");
+const { parseLogLine, LOG_LINE_NEEDLES } = await dist("sources/log/lines.js");
 
 const sizeMB = Number(process.argv[2] ?? 100);
 const runs = Number(process.argv[3] ?? 5);

@@ -4,10 +4,10 @@
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import type { Logger } from "../log.js";
+import { writeFileAtomic } from "../common/atomic-file.js";
+import type { Logger } from "../common/log.js";
+import type { FindingCode } from "../common/types.js";
 import type { Silence } from "../policy/notify.js";
-import type { FindingCode } from "../types.js";
-import { writeFileAtomic } from "./atomic-file.js";
 
 export const SILENCES_FILE = "silences.json";
 

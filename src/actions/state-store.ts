@@ -5,10 +5,10 @@ import { readFile, rename } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import { writeFileAtomic } from "../common/atomic-file.js";
+import type { Logger } from "../common/log.js";
+import type { LastGoodState } from "../common/types.js";
 import { APP_NAME } from "../config/load.js";
-import type { Logger } from "../log.js";
-import type { LastGoodState } from "../types.js";
-import { writeFileAtomic } from "./atomic-file.js";
 
 /** $XDG_STATE_HOME/openclaw-scope-watchdog, or ~/.local/state/openclaw-scope-watchdog, unless configured. */
 export function resolveDataDir(
@@ -29,7 +29,7 @@ const lastGoodSchema = z.object({
 });
 
 const fileOffsetSchema = z.object({ file: z.string(), dev: z.number(), ino: z.number(), offset: z.number() });
-/** Where the gateway-log tail stopped (src/sources/log-tail.ts Offset): the active file and the others. */
+/** Where the gateway-log tail stopped (src/sources/log/tail.ts Offset): the active file and the others. */
 export const logOffsetSchema = fileOffsetSchema.extend({
   atMs: z.number(),
   others: z.array(fileOffsetSchema).optional(),

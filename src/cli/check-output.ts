@@ -1,9 +1,9 @@
 // `scope-watchdog check`: the --json contract and the human report.
 
-import type { Inspection } from "../daemon/inspect.js";
+import { formatScopes } from "../common/scopes.js";
+import type { Finding, Severity } from "../common/types.js";
 import { isHealthy } from "../detect/findings.js";
-import { formatScopes } from "../detect/scopes.js";
-import type { Finding, Severity } from "../types.js";
+import type { Inspection } from "../detect/inspection.js";
 import { type Style, wrapText } from "./style.js";
 
 export interface CheckJson {

@@ -1,20 +1,21 @@
 // `scope-watchdog fix`: one remediation pass under the configured policy; --dry-run decides and explains only.
 // Exit 0: nothing needed doing, or everything was healed and verified; 1: something needs the user; 2: could not run.
 
-import { createProcessRunner, type ProcessRunner } from "../actions/openclaw-cli.js";
+import { createProcessRunner, type ProcessRunner } from "../actions/remediate/openclaw-cli.js";
 import {
   createRemediator,
   type DecisionResult,
   type PassReport,
   passExitCode,
   RemediationError,
-} from "../actions/remediate-run.js";
+} from "../actions/remediate/run.js";
 import { resolveDataDir } from "../actions/state-store.js";
+import { silentLogger } from "../common/log.js";
+import { formatScopes } from "../common/scopes.js";
+import type { OpenClawInstall } from "../common/types.js";
 import { ConfigError, type LoadedConfig, loadConfig } from "../config/load.js";
-import { type Inspection, inspectOpenClaw, NoOpenClawStateError } from "../daemon/inspect.js";
-import { formatScopes } from "../detect/scopes.js";
-import { silentLogger } from "../log.js";
-import type { OpenClawInstall } from "../sources/openclaw-version.js";
+import { inspectOpenClaw, NoOpenClawStateError } from "../daemon/inspect.js";
+import type { Inspection } from "../detect/inspection.js";
 import { EXIT, type Io, print, styleFor } from "./io.js";
 import { type Style, wrapText } from "./style.js";
 

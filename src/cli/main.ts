@@ -1,9 +1,9 @@
 // The `scope-watchdog` executable: argument parsing and exit codes only; each command is loaded on demand.
 
 import { Command, Option } from "commander";
+import { VERSION } from "../common/version.js";
 import { ConfigError } from "../config/load.js";
 import { NoOpenClawStateError } from "../daemon/inspect.js";
-import { VERSION } from "../version.js";
 import { EXIT, type Io, print, processIo } from "./io.js";
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {

@@ -1,9 +1,9 @@
 // `scope-watchdog pair`: pair the watchdog's own device (read + pairing scopes) and print the one approve command.
 
-import type { Secret } from "../secret.js";
-import { connectOnce, type SessionEnd, type SocketFactory } from "../sources/gateway-connection.js";
-import { isRecord, WATCHDOG_SCOPES } from "../sources/gateway-protocol.js";
-import { loadOrCreateWatchdogIdentity, type WatchdogIdentity } from "../sources/watchdog-identity.js";
+import type { Secret } from "../common/secret.js";
+import { connectOnce, type SessionEnd, type SocketFactory } from "../sources/gateway/connection.js";
+import { isRecord, WATCHDOG_SCOPES } from "../sources/gateway/protocol.js";
+import { loadOrCreateWatchdogIdentity, type WatchdogIdentity } from "../sources/gateway/watchdog-identity.js";
 import { EXIT, type Io, print } from "./io.js";
 
 export interface PairOptions {
@@ -213,11 +213,11 @@ export async function runPairCommand(flags: PairFlags, io: Io): Promise<number> 
   ] = await Promise.all([
     import("../config/load.js"),
     import("../daemon/inspect.js"),
-    import("../sources/openclaw-config.js"),
+    import("../sources/state/openclaw-config.js"),
     import("../actions/state-store.js"),
-    import("../sources/watchdog-identity.js"),
-    import("../sources/gateway-protocol.js"),
-    import("../version.js"),
+    import("../sources/gateway/watchdog-identity.js"),
+    import("../sources/gateway/protocol.js"),
+    import("../common/version.js"),
   ]);
   const loaded = await loadConfig({ flag: flags.config, env: io.env, home: io.home });
   const location = locate({

@@ -3,20 +3,21 @@
 
 import path from "node:path";
 import { createNotifier } from "../actions/notify/notifier.js";
-import { createProcessRunner } from "../actions/openclaw-cli.js";
-import { createRemediator, type PassReport } from "../actions/remediate-run.js";
+import { createProcessRunner } from "../actions/remediate/openclaw-cli.js";
+import { createRemediator, type PassReport } from "../actions/remediate/run.js";
 import { resolveDataDir } from "../actions/state-store.js";
+import type { Logger } from "../common/log.js";
+import { VERSION } from "../common/version.js";
 import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { parseListen } from "../config/schema-service.js";
-import { Daemon, type Evaluation } from "../daemon/daemon.js";
+import { Daemon } from "../daemon/daemon.js";
 import { createDefaultDeps } from "../daemon/deps.js";
 import { inspectOpenClaw } from "../daemon/inspect.js";
 import { createDaemonLogger } from "../daemon/logger.js";
 import { createMetrics, createMetricsServer, type RemediationOutcome } from "../daemon/metrics.js";
 import { createStatusServer, createStatusTracker, statusSocketCandidates } from "../daemon/status-server.js";
-import type { Logger } from "../log.js";
-import { VERSION } from "../version.js";
+import type { Evaluation } from "../policy/evaluation.js";
 import { EXIT, type Io } from "./io.js";
 import { colourWanted } from "./style.js";
 

@@ -3,6 +3,8 @@
 
 import { request } from "node:http";
 import { resolveDataDir } from "../actions/state-store.js";
+import { formatScopes } from "../common/scopes.js";
+import type { Severity } from "../common/types.js";
 import { loadConfig } from "../config/load.js";
 import {
   STATUS_PATH,
@@ -10,8 +12,6 @@ import {
   type StatusReport,
   statusSocketCandidates,
 } from "../daemon/status-server.js";
-import { formatScopes } from "../detect/scopes.js";
-import type { Severity } from "../types.js";
 import { EXIT, type Io, print, styleFor } from "./io.js";
 import { type Style, wrapText } from "./style.js";
 

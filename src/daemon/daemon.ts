@@ -2,25 +2,18 @@
 // owns every watcher, socket and schedule it starts. Event-driven, with a periodic reconcile behind it.
 
 import path from "node:path";
+import type { Logger } from "../common/log.js";
+import type { LastGoodState, Observation, OpenClawInstall } from "../common/types.js";
 import type { LoadedConfig } from "../config/load.js";
 import type { OpenClawLocation } from "../config/openclaw-paths.js";
 import { isHealthy, localPaired } from "../detect/findings.js";
+import type { Inspection } from "../detect/inspection.js";
 import { detectObservationFindings, type ObservationContext } from "../detect/observations.js";
-import type { Logger } from "../log.js";
+import type { Evaluation } from "../policy/evaluation.js";
 import { emptyIncidents, type IncidentState, updateIncidents } from "../policy/incidents.js";
-import type { OpenClawInstall } from "../sources/openclaw-version.js";
-import { isWsl, shouldPoll } from "../sources/platform.js";
-import type { LastGoodState, Observation } from "../types.js";
-import { type Inspection, inspectOpenClaw, locate, NoOpenClawStateError, stateDirExists } from "./inspect.js";
-import type {
-  ConnectionLike,
-  DaemonDeps,
-  DaemonStatus,
-  Evaluation,
-  LogTailLike,
-  Schedule,
-  Stoppable,
-} from "./ports.js";
+import { isWsl, shouldPoll } from "../sources/host/platform.js";
+import { inspectOpenClaw, locate, NoOpenClawStateError, stateDirExists } from "./inspect.js";
+import type { ConnectionLike, DaemonDeps, DaemonStatus, LogTailLike, Schedule, Stoppable } from "./ports.js";
 import { logHealth, logIncidentEvent, stateDigest } from "./report.js";
 
 export type {
@@ -28,7 +21,6 @@ export type {
   ConnectionOptions,
   DaemonDeps,
   DaemonStatus,
-  Evaluation,
   LogTailLike,
   LogTailOptions,
   Schedule,

@@ -7,15 +7,15 @@ import path from "node:path";
 import { watch } from "chokidar";
 import cron from "node-cron";
 import { createStateStore } from "../actions/state-store.js";
+import type { Logger } from "../common/log.js";
+import { VERSION } from "../common/version.js";
 import { type LoadedConfig, loadConfig } from "../config/load.js";
-import type { Logger } from "../log.js";
-import { resolveLogLocation } from "../sources/log-location.js";
-import { createLogTail } from "../sources/log-tail.js";
-import { findOpenClaw } from "../sources/openclaw-version.js";
-import { shouldPoll } from "../sources/platform.js";
-import { createStateWatcher } from "../sources/state-watcher.js";
-import { watchdogIdentityFile } from "../sources/watchdog-identity.js";
-import { VERSION } from "../version.js";
+import { watchdogIdentityFile } from "../sources/gateway/watchdog-identity.js";
+import { findOpenClaw } from "../sources/host/openclaw-install.js";
+import { shouldPoll } from "../sources/host/platform.js";
+import { resolveLogLocation } from "../sources/log/location.js";
+import { createLogTail } from "../sources/log/tail.js";
+import { createStateWatcher } from "../sources/state/watcher.js";
 import type {
   ConnectionLike,
   ConnectionOptions,
@@ -99,9 +99,9 @@ export async function startConnection(o: ConnectionOptions, logger: Logger): Pro
   }
   // loaded on demand: `ws` pulls in TLS, which costs ~13 MB of RSS a daemon without a connection does not need
   const [{ loadOrCreateWatchdogIdentity }, { createGatewayConnection }, { gatewayUrl }] = await Promise.all([
-    import("../sources/watchdog-identity.js"),
-    import("../sources/gateway-connection.js"),
-    import("../sources/gateway-protocol.js"),
+    import("../sources/gateway/watchdog-identity.js"),
+    import("../sources/gateway/connection.js"),
+    import("../sources/gateway/protocol.js"),
   ]);
   const { identity } = await loadOrCreateWatchdogIdentity(file);
   const connection = createGatewayConnection({

@@ -2,20 +2,16 @@
 // state, and what is wrong with it. Shared by `check`, `fix` and the daemon's reconcile.
 
 import { access } from "node:fs/promises";
+import { normalizeScopes } from "../common/scopes.js";
+import type { LastGoodState, OpenClawInstall, PairingStore } from "../common/types.js";
 import { locateOpenClaw, type OpenClawLocation } from "../config/openclaw-paths.js";
 import type { Config } from "../config/schema.js";
-import { type DeviceSummary, detectFindings, summarizeDevice } from "../detect/findings.js";
-import { normalizeScopes } from "../detect/scopes.js";
-import {
-  type OpenClawVersion,
-  parseOpenClawVersion,
-  requiredScopesForVersion,
-  storeForVersion,
-} from "../detect/version.js";
-import { type GatewaySettings, readGatewaySettings } from "../sources/openclaw-config.js";
-import { findOpenClaw, type OpenClawInstall } from "../sources/openclaw-version.js";
-import { readPairingSnapshot } from "../sources/pairing-snapshot.js";
-import type { Finding, LastGoodState, PairingSnapshot, PairingStore } from "../types.js";
+import { detectFindings, summarizeDevice } from "../detect/findings.js";
+import type { Inspection } from "../detect/inspection.js";
+import { parseOpenClawVersion, requiredScopesForVersion, storeForVersion } from "../detect/version.js";
+import { findOpenClaw } from "../sources/host/openclaw-install.js";
+import { readGatewaySettings } from "../sources/state/openclaw-config.js";
+import { readPairingSnapshot } from "../sources/state/snapshot.js";
 
 export interface InspectOptions {
   config: Config;
@@ -27,18 +23,6 @@ export interface InspectOptions {
   lastGood?: LastGoodState | null;
   /** A version already learnt (the daemon caches it); skips looking for the executable. */
   install?: OpenClawInstall;
-}
-
-export interface Inspection {
-  location: OpenClawLocation;
-  install: OpenClawInstall;
-  version: OpenClawVersion | null;
-  store: PairingStore;
-  gateway: GatewaySettings;
-  snapshot: PairingSnapshot;
-  requiredScopes: string[];
-  device: DeviceSummary | null;
-  findings: Finding[];
 }
 
 /** The state directory does not exist: there is no OpenClaw state to inspect. */

@@ -2,7 +2,7 @@
 // every line scrubbed of the secrets the watchdog knows before it is written.
 
 import pino from "pino";
-import type { Logger } from "../log.js";
+import type { Logger } from "../common/log.js";
 
 export interface LogSink {
   write(line: string): void;

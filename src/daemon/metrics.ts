@@ -3,11 +3,12 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Logger } from "../common/log.js";
+import type { Severity } from "../common/types.js";
 import { isLoopbackHost, type ListenAddress } from "../config/schema-service.js";
-import type { Logger } from "../log.js";
+import type { Evaluation } from "../policy/evaluation.js";
 import { fingerprint } from "../policy/incidents.js";
-import type { Severity } from "../types.js";
-import type { DaemonStatus, Evaluation } from "./daemon.js";
+import type { DaemonStatus } from "./daemon.js";
 
 type Labels = Readonly<Record<string, string>>;
 type MetricType = "gauge" | "counter" | "histogram";
@@ -16,7 +17,7 @@ export const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 /** Detection latency buckets in seconds: from 10 ms (a file event) to 10 s (a slow reconcile). */
 export const LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 const SEVERITIES: readonly Severity[] = ["critical", "warning", "info"];
-/** The gateway connection's states (src/sources/gateway-connection.ts ConnectionState). */
+/** The gateway connection's states (src/sources/gateway/connection.ts ConnectionState). */
 export const CONNECTION_STATES = ["stopped", "connecting", "open", "backoff", "paused"] as const;
 export type RemediationOutcome = "succeeded" | "failed" | "skipped" | "dry-run";
 export const REMEDIATION_OUTCOMES: readonly RemediationOutcome[] = [

@@ -1,16 +1,16 @@
 // The daemon's ports: what it needs from the world (DaemonDeps) and what it tells it (Evaluation, DaemonStatus).
 
 import type { LogOffset, StateStore } from "../actions/state-store.js";
+import type { Logger } from "../common/log.js";
+import type { Secret } from "../common/secret.js";
+import type { Observation, OpenClawInstall } from "../common/types.js";
 import type { LoadedConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
-import type { Logger } from "../log.js";
-import type { IncidentEvent, IncidentState } from "../policy/incidents.js";
-import type { Secret } from "../secret.js";
-import type { LogTailStats } from "../sources/log-tail.js";
-import type { OpenClawInstall } from "../sources/openclaw-version.js";
-import type { StateWatcher, StateWatcherOptions } from "../sources/state-watcher.js";
-import type { Finding, Observation } from "../types.js";
-import type { Inspection } from "./inspect.js";
+import type { Inspection } from "../detect/inspection.js";
+import type { Evaluation } from "../policy/evaluation.js";
+import type { IncidentState } from "../policy/incidents.js";
+import type { LogTailStats } from "../sources/log/tail.js";
+import type { StateWatcher, StateWatcherOptions } from "../sources/state/watcher.js";
 
 export interface Stoppable {
   stop(): Promise<void>;
@@ -18,7 +18,7 @@ export interface Stoppable {
   ready?: Promise<void>;
 }
 
-/** What the daemon needs from the gateway-log follower (src/sources/log-tail.ts). */
+/** What the daemon needs from the gateway-log follower (src/sources/log/tail.ts). */
 export interface LogTailLike extends Stoppable {
   stats(): LogTailStats;
 }
@@ -31,7 +31,7 @@ export interface LogTailOptions {
   onObservation: (o: Observation, meta: { stale: boolean }) => void;
 }
 
-/** What the daemon needs from its own gateway connection (src/sources/gateway-connection.ts). */
+/** What the daemon needs from its own gateway connection (src/sources/gateway/connection.ts). */
 export interface ConnectionLike extends Stoppable {
   state(): string;
   status(): { pausedReason: string | null };
@@ -69,17 +69,6 @@ export interface DaemonDeps {
   onReload?: (config: LoadedConfig) => void;
   /** Every evaluation's outcome, for the actions that follow detection (notify, heal) and for tests. */
   onEvaluated?: (e: Evaluation) => void | Promise<void>;
-}
-
-export interface Evaluation {
-  trigger: string;
-  /** When the event that caused this evaluation happened (file event, log line), for latency. */
-  triggeredAtMs: number;
-  atMs: number;
-  inspection: Inspection | null;
-  findings: Finding[];
-  events: IncidentEvent[];
-  stateChanged: boolean;
 }
 
 export interface DaemonStatus {

@@ -1,9 +1,9 @@
 // What the daemon writes about itself: incident log lines, a content digest of the pairing state, source health.
 
 import { createHash } from "node:crypto";
-import type { Logger } from "../log.js";
+import type { Logger } from "../common/log.js";
+import type { Inspection } from "../detect/inspection.js";
 import type { IncidentEvent } from "../policy/incidents.js";
-import type { Inspection } from "./inspect.js";
 import type { LogTailLike } from "./ports.js";
 
 /** A digest of the pairing state that ignores what OpenClaw rewrites on every token use (lastUsedAtMs). */

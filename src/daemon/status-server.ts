@@ -5,11 +5,12 @@ import { chmod, lstat, mkdir, unlink } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { connect } from "node:net";
 import path from "node:path";
+import type { Logger } from "../common/log.js";
+import type { FindingCode, ObservationKind, Severity } from "../common/types.js";
 import { APP_NAME } from "../config/load.js";
-import type { Logger } from "../log.js";
+import type { Evaluation } from "../policy/evaluation.js";
 import type { IncidentEvent } from "../policy/incidents.js";
-import type { FindingCode, ObservationKind, Severity } from "../types.js";
-import type { DaemonStatus, Evaluation } from "./daemon.js";
+import type { DaemonStatus } from "./daemon.js";
 import { createScrubber } from "./logger.js";
 
 export const STATUS_PATH = "/status";

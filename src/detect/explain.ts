@@ -1,7 +1,7 @@
 // Version-dependent explanations: what breaks while the local device lacks scopes, and how to fix it. Pure.
 
-import type { Fix } from "../types.js";
-import { formatScopes, missingScopes, OPERATOR_PAIRING } from "./scopes.js";
+import { formatScopes, missingScopes, OPERATOR_PAIRING } from "../common/scopes.js";
+import type { Fix } from "../common/types.js";
 import {
   BACKEND_DEVICELESS_SINCE,
   CLI_LEAST_PRIVILEGE_SINCE,

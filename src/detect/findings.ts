@@ -1,6 +1,14 @@
 // Detection: (pairing snapshot, version, requirements, last good state, now) -> findings. Pure.
 
-import { PENDING_TTL_MS } from "../sources/pairing-records.js";
+import { pendingExpiresInMs } from "../common/pending.js";
+import {
+  formatScopes,
+  missingScopes,
+  normalizeScopes,
+  OPERATOR_ADMIN,
+  OPERATOR_PAIRING,
+  scopeSatisfied,
+} from "../common/scopes.js";
 import type {
   Finding,
   LastGoodState,
@@ -9,7 +17,7 @@ import type {
   PairingStore,
   PendingRequest,
   Severity,
-} from "../types.js";
+} from "../common/types.js";
 import {
   approveFix,
   eraOf,
@@ -18,14 +26,6 @@ import {
   requestRepairFix,
   shortId,
 } from "./explain.js";
-import {
-  formatScopes,
-  missingScopes,
-  normalizeScopes,
-  OPERATOR_ADMIN,
-  OPERATOR_PAIRING,
-  scopeSatisfied,
-} from "./scopes.js";
 import type { OpenClawVersion } from "./version.js";
 
 export interface DetectInput {
@@ -161,7 +161,7 @@ function localPendingFindings(
   for (const req of requests) {
     const kind = requirementOf(req, paired);
     const age = input.nowMs - req.ts;
-    const left = PENDING_TTL_MS - (input.nowMs - (req.refreshedAtMs ?? req.ts));
+    const left = pendingExpiresInMs(req, input.nowMs);
     const when = `${ageText(age)} old, expires in ${ageText(left)}`;
     const base: Pick<Finding, "deviceId" | "requestId" | "scopes" | "fix"> = {
       deviceId: req.deviceId,

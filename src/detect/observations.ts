@@ -1,8 +1,8 @@
 // Findings from what the live sources saw (gateway log lines, the watchdog's own connection): pure.
 
-import type { Finding, Observation } from "../types.js";
+import { formatScopes, normalizeScopes } from "../common/scopes.js";
+import type { Finding, Observation } from "../common/types.js";
 import { approveFix, PAIRING_REQUIRED, shortId } from "./explain.js";
-import { formatScopes, normalizeScopes } from "./scopes.js";
 import type { OpenClawVersion } from "./version.js";
 
 export interface ObservationContext {

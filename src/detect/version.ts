@@ -1,7 +1,7 @@
 // OpenClaw release numbers (2026.4.20, 2026.4.1-beta.1) and what changes with them: pure.
 
-import type { PairingStore } from "../types.js";
-import { OPERATOR_ADMIN, OPERATOR_APPROVALS, OPERATOR_READ, OPERATOR_WRITE } from "./scopes.js";
+import { OPERATOR_ADMIN, OPERATOR_APPROVALS, OPERATOR_READ, OPERATOR_WRITE } from "../common/scopes.js";
+import type { PairingStore } from "../common/types.js";
 
 export interface OpenClawVersion {
   raw: string;

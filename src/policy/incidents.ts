@@ -1,6 +1,6 @@
 // Incidents: findings tracked over time by fingerprint, so a finding opens, escalates and resolves once. Pure.
 
-import type { Finding, Severity } from "../types.js";
+import type { Finding, Severity } from "../common/types.js";
 
 export interface Incident {
   fingerprint: string;

@@ -24,9 +24,9 @@
 // time, so a skipped evaluation cannot make a notification repeat or go missing. The state is plain data kept
 // in memory by the caller; after a daemon restart, incidents still open are notified once more.
 
+import { missingScopes, normalizeScopes } from "../common/scopes.js";
+import type { Finding, FindingCode, Severity } from "../common/types.js";
 import type { NotifyConfig } from "../config/schema-notify.js";
-import { missingScopes, normalizeScopes } from "../detect/scopes.js";
-import type { Finding, FindingCode, Severity } from "../types.js";
 import { fingerprint } from "./incidents.js";
 
 export type NotificationKind =

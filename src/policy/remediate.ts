@@ -1,14 +1,20 @@
 // Remediation policy: (pairing state, policy config, history, now) -> decisions as data. Pure: the guards of
-// DESIGN §5 live here, and the interpreter (src/actions/remediate-run.ts) re-runs them on every request it is
+// DESIGN §5 live here, and the interpreter (src/actions/remediate/run.ts) re-runs them on every request it is
 // about to approve.
 
+import { pendingExpiresInMs } from "../common/pending.js";
+import { CLI_DEFAULT_SCOPES_2026_4, formatScopes, missingScopes, normalizeScopes } from "../common/scopes.js";
+import type {
+  LocalIdentity,
+  PairedDevice,
+  PairingSnapshot,
+  PairingStore,
+  PendingRequest,
+} from "../common/types.js";
 import type { RemediationConfig } from "../config/schema-remediation.js";
 import { shortId } from "../detect/explain.js";
 import { approvedBaseline } from "../detect/findings.js";
-import { CLI_DEFAULT_SCOPES_2026_4, formatScopes, missingScopes, normalizeScopes } from "../detect/scopes.js";
 import { CLI_LEAST_PRIVILEGE_SINCE, isBefore, type OpenClawVersion } from "../detect/version.js";
-import { PENDING_TTL_MS } from "../sources/pairing-records.js";
-import type { LocalIdentity, PairedDevice, PairingSnapshot, PairingStore, PendingRequest } from "../types.js";
 
 export type RemediationAction = "approve" | "request-repair" | "notify" | "skip";
 
@@ -138,10 +144,6 @@ function metaNorm(v: string | undefined): string {
   return (v ?? "").trim().toLowerCase();
 }
 
-function expiresInMs(req: PendingRequest, nowMs: number): number {
-  return PENDING_TTL_MS - (nowMs - (req.refreshedAtMs ?? req.ts));
-}
-
 type Guard = (req: PendingRequest, ctx: GuardContext) => string | null;
 
 /** The invariants of DESIGN §5 for approving one request, in the order a reader would check them. */
@@ -255,7 +257,7 @@ const GUARDS: ReadonlyArray<[GuardId, Guard]> = [
     (r, c) => {
       const stamp = r.refreshedAtMs ?? r.ts;
       if (stamp > c.nowMs + MAX_FUTURE_SKEW_MS) return "its timestamp lies in the future";
-      const left = expiresInMs(r, c.nowMs);
+      const left = pendingExpiresInMs(r, c.nowMs);
       if (left <= 0) return "it has expired (OpenClaw drops pending requests after 5 minutes)";
       return left <= c.expiryMarginMs
         ? `it expires in ${Math.round(left / 1000)}s, inside the ${Math.round(c.expiryMarginMs / 1000)}s safety margin`
@@ -526,7 +528,7 @@ function approveDecision(
       missing.length
         ? `This machine's device ${shortId(req.deviceId)} lacks ${formatScopes(missing)}; its own request ${req.requestId} asks for ${formatScopes(normalizeScopes(req.scopes))} on top of ${formatScopes(baseline)}.`
         : `This machine's device ${shortId(req.deviceId)} asks for ${formatScopes(missingScopes(baseline, req.scopes))} on top of ${formatScopes(baseline)} (request ${req.requestId}).`,
-      `Same device id and public key as this machine's identity, ${req.remoteIp ? `from ${req.remoteIp}` : "local"}, client ${req.clientId ?? "?"}, role operator, every scope within remediation.allowScopes, expires in ${Math.round(expiresInMs(req, ctx.nowMs) / 1000)}s.`,
+      `Same device id and public key as this machine's identity, ${req.remoteIp ? `from ${req.remoteIp}` : "local"}, client ${req.clientId ?? "?"}, role operator, every scope within remediation.allowScopes, expires in ${Math.round(pendingExpiresInMs(req, ctx.nowMs) / 1000)}s.`,
     ],
   };
 }

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { buildDeviceAuthPayloadV3, type DeviceAuthPayloadInput } from "../../src/sources/gateway-protocol.js";
+import { buildDeviceAuthPayloadV3, type DeviceAuthPayloadInput } from "../../src/sources/gateway/protocol.js";
 import { SAMPLES } from "../fixtures/v3-payload-samples.js";
 import { openclawPackageDir } from "./harness/paths.js";
 

@@ -4,9 +4,10 @@ import path from "node:path";
 import { expect, onTestFinished } from "vitest";
 import { resolveDataDir } from "../../src/actions/state-store.js";
 import { type LoadedConfig, validateConfig } from "../../src/config/load.js";
-import { Daemon, type DaemonDeps, type Evaluation } from "../../src/daemon/daemon.js";
+import { Daemon, type DaemonDeps } from "../../src/daemon/daemon.js";
 import { createDefaultDeps } from "../../src/daemon/deps.js";
 import { createDaemonLogger } from "../../src/daemon/logger.js";
+import type { Evaluation } from "../../src/policy/evaluation.js";
 
 export interface LogRecord {
   level: number;

@@ -6,8 +6,9 @@ import { createHash, generateKeyPairSync } from "node:crypto";
 import net, { type AddressInfo } from "node:net";
 import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
-import type { Logger } from "../../src/log.js";
-import { Secret } from "../../src/secret.js";
+import type { Logger } from "../../src/common/log.js";
+import { Secret } from "../../src/common/secret.js";
+import type { Observation } from "../../src/common/types.js";
 import {
   type ConnectionState,
   type ConnectionStatus,
@@ -16,9 +17,8 @@ import {
   type GatewayConnectionOptions,
   GatewayRequestError,
   type SocketLike,
-} from "../../src/sources/gateway-connection.js";
-import type { DeviceSigner } from "../../src/sources/gateway-protocol.js";
-import type { Observation } from "../../src/types.js";
+} from "../../src/sources/gateway/connection.js";
+import type { DeviceSigner } from "../../src/sources/gateway/protocol.js";
 import { FakeGateway, type FakeGatewayOptions } from "../helpers/fake-gateway.js";
 
 function makeSigner(): DeviceSigner {

@@ -8,9 +8,9 @@ import {
   readIdentityFile,
   readPairedFile,
   readPendingFile,
-} from "../../src/sources/legacy-store.js";
-import { readPairingSnapshot } from "../../src/sources/pairing-snapshot.js";
-import { readJsonFile } from "../../src/sources/safe-read.js";
+} from "../../src/sources/state/files-store.js";
+import { readJsonFile } from "../../src/sources/state/safe-read.js";
+import { readPairingSnapshot } from "../../src/sources/state/snapshot.js";
 import {
   CLI_DEFAULT_SCOPES_4_20,
   LegacyStateDir,

@@ -10,7 +10,7 @@ import {
   logProfileSegment,
   resolveLogLocation,
   resolveOpenClawTmpDir,
-} from "../../src/sources/log-location.js";
+} from "../../src/sources/log/location.js";
 import { tempDir } from "../helpers/openclaw-state.js";
 
 const NOW = new Date(2026, 10, 27, 12, 0, 0); // local noon: the same calendar day in every zone offset < 12 h

@@ -15,8 +15,9 @@ import {
 import { appendFile, mkdir, stat, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
-import type { Logger } from "../../src/log.js";
-import { type LogLocationInput, resolveLogLocation } from "../../src/sources/log-location.js";
+import type { Logger } from "../../src/common/log.js";
+import type { Observation } from "../../src/common/types.js";
+import { type LogLocationInput, resolveLogLocation } from "../../src/sources/log/location.js";
 import {
   createLogTail,
   createMemoryOffsetStore,
@@ -24,8 +25,7 @@ import {
   type LogTailOptions,
   type ObservationMeta,
   type Offset,
-} from "../../src/sources/log-tail.js";
-import type { Observation } from "../../src/types.js";
+} from "../../src/sources/log/tail.js";
 import { fixtureLines, realLine } from "../fixtures/logs/real-lines.js";
 import { tempDir } from "../helpers/openclaw-state.js";
 

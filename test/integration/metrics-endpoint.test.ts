@@ -5,15 +5,15 @@
 import { spawnSync } from "node:child_process";
 import { request } from "node:http";
 import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import type { Evaluation } from "../../src/daemon/daemon.js";
+import { silentLogger } from "../../src/common/log.js";
+import type { Finding } from "../../src/common/types.js";
 import {
   CONTENT_TYPE,
   createMetrics,
   createMetricsServer,
   type WatchdogMetrics,
 } from "../../src/daemon/metrics.js";
-import { silentLogger } from "../../src/log.js";
-import type { Finding } from "../../src/types.js";
+import type { Evaluation } from "../../src/policy/evaluation.js";
 
 function promtoolCheckMetrics(text: string): { code: number | null; output: string } {
   const r = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });

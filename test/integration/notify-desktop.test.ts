@@ -13,10 +13,10 @@ import {
 } from "../../src/actions/notify/desktop.js";
 import { createNotifier, type EvaluationView } from "../../src/actions/notify/notifier.js";
 import { renderNotification } from "../../src/actions/notify/text.js";
+import type { Finding } from "../../src/common/types.js";
 import { defaultNotifyConfig } from "../../src/config/schema-notify.js";
 import { createDaemonLogger } from "../../src/daemon/logger.js";
 import { decide, emptyNotifyState } from "../../src/policy/notify.js";
-import type { Finding } from "../../src/types.js";
 import {
   type DesktopSession,
   missingDesktopTools,

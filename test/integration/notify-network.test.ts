@@ -11,11 +11,11 @@ import { createNotifier, type EvaluationView } from "../../src/actions/notify/no
 import { createNtfyChannel } from "../../src/actions/notify/ntfy.js";
 import { renderNotification } from "../../src/actions/notify/text.js";
 import { createWebhookChannel } from "../../src/actions/notify/webhook.js";
+import { Secret } from "../../src/common/secret.js";
+import type { Finding } from "../../src/common/types.js";
 import { defaultNotifyConfig, type NotifyConfigInput } from "../../src/config/schema-notify.js";
 import { createDaemonLogger } from "../../src/daemon/logger.js";
 import { decide, emptyNotifyState } from "../../src/policy/notify.js";
-import { Secret } from "../../src/secret.js";
-import type { Finding } from "../../src/types.js";
 import { type SinkAnswer, startHttpSink } from "../helpers/http-sink.js";
 
 const DEV = "5eed".repeat(16);

@@ -11,10 +11,10 @@ import { readSilences, silencesPath } from "../../src/actions/silences.js";
 import { resolveDataDir } from "../../src/actions/state-store.js";
 import type { Io } from "../../src/cli/io.js";
 import { runSilence, type SilenceOptions } from "../../src/cli/silence.js";
+import { silentLogger } from "../../src/common/log.js";
+import type { Finding } from "../../src/common/types.js";
 import { defaultNotifyConfig, type NotifyConfigInput } from "../../src/config/schema-notify.js";
 import { createDaemonLogger } from "../../src/daemon/logger.js";
-import { silentLogger } from "../../src/log.js";
-import type { Finding } from "../../src/types.js";
 import { startHttpSink } from "../helpers/http-sink.js";
 
 const DEV = "ab12".repeat(16);

@@ -5,7 +5,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { locateOpenClaw } from "../../src/config/openclaw-paths.js";
-import { readGatewaySettings } from "../../src/sources/openclaw-config.js";
+import { readGatewaySettings } from "../../src/sources/state/openclaw-config.js";
 import { tempDir } from "../helpers/openclaw-state.js";
 
 describe("locateOpenClaw", () => {

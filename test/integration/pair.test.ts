@@ -7,8 +7,11 @@ import { Writable } from "node:stream";
 import { describe, expect, it, onTestFinished } from "vitest";
 import type { Io } from "../../src/cli/io.js";
 import { type PairOptions, runPair } from "../../src/cli/pair.js";
-import { Secret } from "../../src/secret.js";
-import { loadOrCreateWatchdogIdentity, WatchdogIdentityError } from "../../src/sources/watchdog-identity.js";
+import { Secret } from "../../src/common/secret.js";
+import {
+  loadOrCreateWatchdogIdentity,
+  WatchdogIdentityError,
+} from "../../src/sources/gateway/watchdog-identity.js";
 import { FakeGateway } from "../helpers/fake-gateway.js";
 import { tempDir } from "../helpers/openclaw-state.js";
 

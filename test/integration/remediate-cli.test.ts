@@ -10,8 +10,8 @@ import {
   createOpenClawCli,
   createProcessRunner,
   type OpenClawCli,
-} from "../../src/actions/openclaw-cli.js";
-import { Secret } from "../../src/secret.js";
+} from "../../src/actions/remediate/openclaw-cli.js";
+import { Secret } from "../../src/common/secret.js";
 import { type FakeControl, installFakeOpenClaw } from "../helpers/fake-openclaw.js";
 import {
   CLI_DEFAULT_SCOPES_4_20,

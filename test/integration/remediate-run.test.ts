@@ -4,14 +4,14 @@
 import { lstat, mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
-import type { AuditEntry } from "../../src/actions/audit-log.js";
-import { createProcessRunner, type ProcessRunner } from "../../src/actions/openclaw-cli.js";
-import { createRemediator, type PassReport, RemediationError } from "../../src/actions/remediate-run.js";
+import type { AuditEntry } from "../../src/actions/remediate/audit-log.js";
+import { createProcessRunner, type ProcessRunner } from "../../src/actions/remediate/openclaw-cli.js";
+import { createRemediator, type PassReport, RemediationError } from "../../src/actions/remediate/run.js";
 import { validateConfig } from "../../src/config/load.js";
 import { type RemediationConfigInput, remediationSchema } from "../../src/config/schema-remediation.js";
-import type { Evaluation } from "../../src/daemon/daemon.js";
 import { inspectOpenClaw } from "../../src/daemon/inspect.js";
 import { createDaemonLogger } from "../../src/daemon/logger.js";
+import type { Evaluation } from "../../src/policy/evaluation.js";
 import { startTestDaemon } from "../helpers/daemon.js";
 import { type FakeControl, hashTree, installFakeOpenClaw, pairedTokens } from "../helpers/fake-openclaw.js";
 import {

@@ -7,13 +7,13 @@ import { rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { runStatus } from "../../src/cli/status.js";
+import { silentLogger } from "../../src/common/log.js";
 import {
   createStatusServer,
   createStatusTracker,
   type StatusReport,
   statusSocketCandidates,
 } from "../../src/daemon/status-server.js";
-import { silentLogger } from "../../src/log.js";
 import { captureIo } from "../helpers/capture-io.js";
 import { startTestDaemon } from "../helpers/daemon.js";
 import {

@@ -6,6 +6,7 @@ import { chmod, lstat, mkdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { queryStatus } from "../../src/cli/status.js";
+import type { Logger } from "../../src/common/log.js";
 import type { DaemonStatus } from "../../src/daemon/daemon.js";
 import {
   buildStatusReport,
@@ -13,7 +14,6 @@ import {
   type StatusReport,
   StatusSocketError,
 } from "../../src/daemon/status-server.js";
-import type { Logger } from "../../src/log.js";
 import { tempDir } from "../helpers/openclaw-state.js";
 
 const NOBODY = 65534;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { Secret } from "../../src/common/secret.js";
 import { createDaemonLogger, prettyLine } from "../../src/daemon/logger.js";
-import { Secret } from "../../src/secret.js";
 
 function capture(secrets: string[], pretty = false) {
   const lines: string[] = [];

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { type DetectInput, detectFindings, isHealthy, summarizeDevice } from "../../src/detect/findings.js";
-import { parseOpenClawVersion, requiredScopesForVersion } from "../../src/detect/version.js";
 import type {
   Finding,
   LocalIdentity,
   PairedDevice,
   PairingSnapshot,
   PendingRequest,
-} from "../../src/types.js";
+} from "../../src/common/types.js";
+import { type DetectInput, detectFindings, isHealthy, summarizeDevice } from "../../src/detect/findings.js";
+import { parseOpenClawVersion, requiredScopesForVersion } from "../../src/detect/version.js";
 
 const NOW = 1_800_000_000_000;
 const CLI_SCOPES = [

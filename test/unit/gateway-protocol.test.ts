@@ -3,7 +3,7 @@
 
 import { createHash, type createPublicKey, generateKeyPairSync, verify } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { Secret } from "../../src/secret.js";
+import { Secret } from "../../src/common/secret.js";
 import {
   backoffDelayMs,
   buildConnectParams,
@@ -21,7 +21,7 @@ import {
   parseHelloOk,
   sanitizeText,
   validRequestId,
-} from "../../src/sources/gateway-protocol.js";
+} from "../../src/sources/gateway/protocol.js";
 import { SAMPLES } from "../fixtures/v3-payload-samples.js";
 
 function makeSigner(): DeviceSigner & { publicKeyObject: ReturnType<typeof createPublicKey> } {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { Finding } from "../../src/common/types.js";
 import { emptyIncidents, fingerprint, updateIncidents } from "../../src/policy/incidents.js";
-import type { Finding } from "../../src/types.js";
 
 const f = (code: Finding["code"], severity: Finding["severity"], extra: Partial<Finding> = {}): Finding => ({
   code,

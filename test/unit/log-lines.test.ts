@@ -1,8 +1,8 @@
 // The log-line parser against real gateway lines (4.18 shapes, 4.20, 9.6), bad input and secrets.
 
 import { describe, expect, it, vi } from "vitest";
-import { MAX_TEXT_CHARS, mayMatter, parseLogLine, scrubSecrets } from "../../src/sources/log-lines.js";
-import type { Observation } from "../../src/types.js";
+import type { Observation } from "../../src/common/types.js";
+import { MAX_TEXT_CHARS, mayMatter, parseLogLine, scrubSecrets } from "../../src/sources/log/lines.js";
 import { fixtureLine, fixtureLines } from "../fixtures/logs/real-lines.js";
 
 const V418 = "openclaw-2026.4.18-derived.jsonl";

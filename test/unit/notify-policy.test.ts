@@ -2,6 +2,7 @@
 // the rate limit, with time passed in (no timers, no mocks).
 
 import { describe, expect, it } from "vitest";
+import type { Finding, FindingCode, Severity } from "../../src/common/types.js";
 import { defaultNotifyConfig, type NotifyConfigInput, notifySchema } from "../../src/config/schema-notify.js";
 import {
   decide,
@@ -13,7 +14,6 @@ import {
   type Silence,
   type Suppression,
 } from "../../src/policy/notify.js";
-import type { Finding, FindingCode, Severity } from "../../src/types.js";
 
 const DEV = "a".repeat(64);
 const OTHER = "b".repeat(64);

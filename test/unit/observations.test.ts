@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { Observation } from "../../src/common/types.js";
 import { detectObservationFindings, type ObservationContext } from "../../src/detect/observations.js";
 import { parseOpenClawVersion } from "../../src/detect/version.js";
-import type { Observation } from "../../src/types.js";
 
 const NOW = 1_800_000_000_000;
 const LOCAL = "a".repeat(64);

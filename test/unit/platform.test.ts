@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isWsl, shouldPoll } from "../../src/sources/platform.js";
+import { isWsl, shouldPoll } from "../../src/sources/host/platform.js";
 
 describe("WSL facts (injected: this machine is not WSL)", () => {
   it("recognises WSL by its variables or the kernel release", () => {

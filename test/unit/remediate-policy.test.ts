@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import type { LocalIdentity, PairedDevice, PendingRequest } from "../../src/common/types.js";
 import { configSchema } from "../../src/config/schema.js";
 import { remediationSchema } from "../../src/config/schema-remediation.js";
 import { parseOpenClawVersion } from "../../src/detect/version.js";
@@ -17,7 +18,6 @@ import {
   isLoopbackAddress,
   type RemediationInput,
 } from "../../src/policy/remediate.js";
-import type { LocalIdentity, PairedDevice, PendingRequest } from "../../src/types.js";
 
 const NOW = 1_795_757_700_000;
 const MIN = 60_000;

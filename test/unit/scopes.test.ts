@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { lostScopes, missingScopes, normalizeScopes, scopeSatisfied } from "../../src/detect/scopes.js";
+import { lostScopes, missingScopes, normalizeScopes, scopeSatisfied } from "../../src/common/scopes.js";
 
 describe("scopeSatisfied (OpenClaw's implication rules)", () => {
   it.each([

@@ -2,13 +2,13 @@
 // escaping and cardinality bounds, and `metrics.listen` refusing anything but loopback.
 
 import { describe, expect, it } from "vitest";
+import type { Finding } from "../../src/common/types.js";
 import { validateConfig } from "../../src/config/load.js";
 import { parseListen } from "../../src/config/schema-service.js";
-import type { Evaluation } from "../../src/daemon/daemon.js";
 import { createMetrics, type StatusForMetrics } from "../../src/daemon/metrics.js";
+import type { Evaluation } from "../../src/policy/evaluation.js";
 import type { Incident, IncidentEvent } from "../../src/policy/incidents.js";
-import type { LogTailStats } from "../../src/sources/log-tail.js";
-import type { Finding } from "../../src/types.js";
+import type { LogTailStats } from "../../src/sources/log/tail.js";
 
 const T0 = 1_800_000_000_000;
 

@@ -4,15 +4,16 @@
 import { describe, expect, it } from "vitest";
 import { formatStatus, reportHasProblems } from "../../src/cli/status.js";
 import { createStyle } from "../../src/cli/style.js";
-import type { DaemonStatus, Evaluation } from "../../src/daemon/daemon.js";
+import type { Finding } from "../../src/common/types.js";
+import type { DaemonStatus } from "../../src/daemon/daemon.js";
 import {
   buildStatusReport,
   createStatusTracker,
   type ReportExtras,
   statusSocketCandidates,
 } from "../../src/daemon/status-server.js";
+import type { Evaluation } from "../../src/policy/evaluation.js";
 import type { Incident } from "../../src/policy/incidents.js";
-import type { Finding } from "../../src/types.js";
 
 const T0 = Date.parse("2026-11-27T10:00:00Z");
 

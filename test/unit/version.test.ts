@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { VERSION } from "../../src/common/version.js";
 import {
   compareVersions,
   parseOpenClawVersion,
   requiredScopesForVersion,
   storeForVersion,
 } from "../../src/detect/version.js";
-import { VERSION } from "../../src/version.js";
 
 const v = (raw: string) => {
   const parsed = parseOpenClawVersion(raw);

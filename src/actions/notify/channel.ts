@@ -1,8 +1,8 @@
 // What every notification channel (desktop, ntfy, webhook) takes and returns: one rendered notification in,
 // one result value out (expected failures are values, with a machine-readable kind and a hint for the user).
 
+import type { FindingCode, Severity } from "../../common/types.js";
 import type { NotificationKind } from "../../policy/notify.js";
-import type { FindingCode, Severity } from "../../types.js";
 
 export type ChannelName = "desktop" | "ntfy" | "webhook";
 

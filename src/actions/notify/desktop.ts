@@ -5,7 +5,7 @@
 
 import { accessSync, constants, existsSync } from "node:fs";
 import path from "node:path";
-import type { Severity } from "../../types.js";
+import type { Severity } from "../../common/types.js";
 import type { Channel, ChannelResult } from "./channel.js";
 import { INTEROP_HINT, interopProblem, interopRegistered, prepareSnoreToast, snoreToastDir } from "./wsl.js";
 

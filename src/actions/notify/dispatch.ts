@@ -6,7 +6,7 @@
 // desktop failure is explained once per failure kind (warn, with what to do); repeats are debug lines, and a
 // success clears the memory so a later breakage is explained again.
 
-import type { Logger } from "../../log.js";
+import type { Logger } from "../../common/log.js";
 import type { Channel, ChannelName, ChannelResult, Rendered } from "./channel.js";
 import { takes } from "./channel.js";
 

@@ -1,7 +1,7 @@
 // One HTTP POST with a per-attempt timeout and bounded retries with backoff: network errors, timeouts, 429 and
 // 5xx are retried; other 4xx answers are not. Aborting `signal` (the notifier stopping) ends it at once.
 
-import type { Severity } from "../../types.js";
+import type { Severity } from "../../common/types.js";
 import type { Channel, ChannelName, ChannelResult, Rendered } from "./channel.js";
 
 export interface PostOptions {

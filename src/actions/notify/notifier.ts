@@ -3,12 +3,12 @@
 // repeats, silence ends, the rate-limit window). stop() is idempotent and leaves no timer or request behind.
 
 import os from "node:os";
+import type { Logger } from "../../common/log.js";
+import type { Finding } from "../../common/types.js";
+import { VERSION } from "../../common/version.js";
 import type { NotifyConfig } from "../../config/schema-notify.js";
-import type { Logger } from "../../log.js";
 import { decide, emptyNotifyState, type NotifyDecision, type NotifyInput } from "../../policy/notify.js";
-import { isWsl } from "../../sources/platform.js";
-import type { Finding } from "../../types.js";
-import { VERSION } from "../../version.js";
+import { isWsl } from "../../sources/host/platform.js";
 import { createSilenceReader } from "../silences.js";
 import { type Channel, redactUrl } from "./channel.js";
 import {

@@ -1,8 +1,8 @@
 // The ntfy channel: the body as plain text POSTed to the topic URL, with Title, Priority and Tags headers
 // (https://docs.ntfy.sh/publish/). A non-ASCII title is sent RFC 2047-encoded, which ntfy decodes (v2.4.0+).
 
+import type { Severity } from "../../common/types.js";
 import type { NotificationKind } from "../../policy/notify.js";
-import type { Severity } from "../../types.js";
 import type { Channel, Rendered } from "./channel.js";
 import { createHttpChannel, type HttpChannelOptions } from "./http.js";
 

@@ -1,10 +1,10 @@
 // How a decided notification reads: title, body and the webhook body, built only from finding fields meant
 // for people (message, impact, fix) and scrubbed of secrets. Pure (time zone and host passed in).
 
+import { scrubText } from "../../common/redact.js";
+import type { FindingCode } from "../../common/types.js";
 import type { Notification, NotifyMember, RecoveryCause } from "../../policy/notify.js";
-import type { FindingCode } from "../../types.js";
 import type { Rendered, WebhookPayload } from "./channel.js";
-import { scrubText } from "./scrub.js";
 
 /** The problem each code names, for titles. */
 const HEADLINE: Record<FindingCode, string> = {

@@ -1,7 +1,7 @@
 // What the installer needs to know about the machine: WSL or not, is systemd running, does WSL interop work,
 // which service tools exist, and whether the user manager lingers. Read through the ServiceHost boundary.
 
-import { isWsl } from "../../sources/platform.js";
+import { isWsl } from "../../sources/host/platform.js";
 import type { ServiceHost } from "./host.js";
 
 export interface ServiceFacts {

@@ -6,7 +6,7 @@ import { constants } from "node:fs";
 import { access, chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { findOnPath } from "../../sources/openclaw-version.js";
+import { findOnPath } from "../../sources/host/openclaw-install.js";
 import { installedCliPath } from "./package.js";
 
 export interface CommandResult {

@@ -3,7 +3,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import WebSocket from "ws";
-import { buildDeviceAuthPayloadV3 } from "../../../src/sources/gateway-protocol.js";
+import { buildDeviceAuthPayloadV3 } from "../../../src/sources/gateway/protocol.js";
 import { type DeviceIdentity, publicKeyBase64Url, signPayload } from "./device-identity.js";
 
 export interface ConnectOptions {

@@ -2,8 +2,8 @@
 // and how it ended. Reconnecting is the caller's business (gateway-connection.ts).
 
 import WebSocket from "ws";
-import { type Logger, silentLogger } from "../log.js";
-import type { Observation } from "../types.js";
+import { type Logger, silentLogger } from "../../common/log.js";
+import type { Observation } from "../../common/types.js";
 import {
   buildConnectParams,
   buildRequestFrame,
@@ -22,7 +22,7 @@ import {
   parseHelloOk,
   sanitizeText,
   WATCHDOG_SCOPES,
-} from "./gateway-protocol.js";
+} from "./protocol.js";
 
 /** The part of a `ws` WebSocket the connection uses; tests and other transports can supply their own. */
 export interface SocketLike {

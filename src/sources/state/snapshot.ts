@@ -2,7 +2,7 @@
 
 import { access } from "node:fs/promises";
 import path from "node:path";
-import type { PairingSnapshot, PairingStore } from "../types.js";
+import type { PairingSnapshot, PairingStore } from "../../common/types.js";
 import {
   deviceAuthFileExists,
   PAIRED_FILE,
@@ -10,7 +10,7 @@ import {
   readIdentityFile,
   readPairedFile,
   readPendingFile,
-} from "./legacy-store.js";
+} from "./files-store.js";
 import type { ReadOptions } from "./safe-read.js";
 import { readSqliteStore, SQLITE_FILE } from "./sqlite-store.js";
 

@@ -7,11 +7,11 @@ import type { Stats } from "node:fs";
 import { open, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { type FSWatcher, watch } from "chokidar";
-import { type Logger, silentLogger } from "../log.js";
-import type { Observation } from "../types.js";
-import { LineSplitter } from "./log-line-splitter.js";
-import { type KnownSecret, MAX_LINE_CHARS, parseLogLine } from "./log-lines.js";
-import type { LogLocation } from "./log-location.js";
+import { type Logger, silentLogger } from "../../common/log.js";
+import type { Observation } from "../../common/types.js";
+import { LineSplitter } from "./line-splitter.js";
+import { type KnownSecret, MAX_LINE_CHARS, parseLogLine } from "./lines.js";
+import type { LogLocation } from "./location.js";
 
 /** Where reading stopped in one file: the start of the first line not yet read. */
 export interface FileOffset {

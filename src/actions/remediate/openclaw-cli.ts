@@ -2,10 +2,10 @@
 // escalation, bounded output capture, and result values instead of exceptions. Tokens never go into argv.
 
 import { spawn } from "node:child_process";
-import { SAFE_REQUEST_ID } from "../policy/remediate.js";
-import type { Secret } from "../secret.js";
-import { parsePendingRequest } from "../sources/pairing-records.js";
-import type { PendingRequest } from "../types.js";
+import type { Secret } from "../../common/secret.js";
+import type { PendingRequest } from "../../common/types.js";
+import { SAFE_REQUEST_ID } from "../../policy/remediate.js";
+import { parsePendingRequest } from "../../sources/state/records.js";
 
 export interface RunOptions {
   env: NodeJS.ProcessEnv;

@@ -2,8 +2,8 @@
 // observations, jittered reconnects, and a pause where only a human can help. One socket at a time is a
 // GatewaySession (gateway-session.ts).
 
-import { silentLogger } from "../log.js";
-import type { Observation } from "../types.js";
+import { silentLogger } from "../../common/log.js";
+import type { Observation } from "../../common/types.js";
 import {
   assertGatewayUrl,
   type BackoffPolicy,
@@ -12,14 +12,14 @@ import {
   type GatewayAuth,
   type HelloInfo,
   sanitizeText,
-} from "./gateway-protocol.js";
+} from "./protocol.js";
 import {
   type ConnectionState,
   GatewayRequestError,
   GatewaySession,
   type SessionEnd,
   type SessionOptions,
-} from "./gateway-session.js";
+} from "./session.js";
 
 export {
   type ConnectionState,
@@ -27,7 +27,7 @@ export {
   type SessionEnd,
   type SocketFactory,
   type SocketLike,
-} from "./gateway-session.js";
+} from "./session.js";
 
 // ------------------------------------------------------------------------------------------- one-shot
 

@@ -3,9 +3,9 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { chmod, link, readFile, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { syncDir, writePrivateTemp } from "../actions/atomic-file.js";
-import { deriveDeviceKey } from "./device-key.js";
-import type { DeviceSigner } from "./gateway-protocol.js";
+import { syncDir, writePrivateTemp } from "../../common/atomic-file.js";
+import { deriveDeviceKey } from "../../common/device-key.js";
+import type { DeviceSigner } from "./protocol.js";
 
 /** The file's shape, the same as OpenClaw's identity/device.json so its tools can read it. */
 export interface WatchdogIdentityFile {

@@ -5,9 +5,16 @@ import { existsSync } from "node:fs";
 import { lstat } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { DeviceAuthCache, LocalIdentity, PairedDevice, PendingRequest, StateProblem } from "../types.js";
-import { deriveDeviceKey } from "./device-key.js";
-import { isPendingLive, parsePairedDevice, parsePendingRequest } from "./pairing-records.js";
+import { deriveDeviceKey } from "../../common/device-key.js";
+import { isPendingLive } from "../../common/pending.js";
+import type {
+  DeviceAuthCache,
+  LocalIdentity,
+  PairedDevice,
+  PendingRequest,
+  StateProblem,
+} from "../../common/types.js";
+import { parsePairedDevice, parsePendingRequest } from "./records.js";
 
 export const SQLITE_FILE = "state/openclaw.sqlite";
 /** PRAGMA user_version of the schema this reader was written against (OpenClaw 2026.9.6). */

@@ -2,7 +2,7 @@
 // drops absurdly long lines to their end, and finds the lines that may matter without decoding the others.
 
 import { isUtf8 } from "node:buffer";
-import { LOG_LINE_NEEDLES } from "./log-lines.js";
+import { LOG_LINE_NEEDLES } from "./lines.js";
 
 const NEWLINE = 0x0a;
 const NEEDLE_BYTES = LOG_LINE_NEEDLES.map((n) => Buffer.from(n, "utf8"));

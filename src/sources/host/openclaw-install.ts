@@ -4,16 +4,7 @@ import { execFile } from "node:child_process";
 import { constants } from "node:fs";
 import { access, readFile, realpath } from "node:fs/promises";
 import path from "node:path";
-
-export interface OpenClawInstall {
-  /** The executable as found (configured path or PATH entry), or null when there is none. */
-  bin: string | null;
-  version: string | null;
-  /** How the version was learnt. */
-  via: "package.json" | "--version" | null;
-  /** Why the version is unknown, when it is. */
-  problem: string | null;
-}
+import type { OpenClawInstall } from "../../common/types.js";
 
 const VERSION_IN_TEXT = /\b(\d{4}\.\d{1,2}\.\d{1,3}(?:-[0-9A-Za-z.]+)?)\b/;
 

@@ -1,5 +1,7 @@
 // Domain types shared by sources (what was read), detect (what is wrong) and the CLI (what is shown).
 
+import type { Secret } from "./secret.js";
+
 export type Severity = "info" | "warning" | "critical";
 
 /** Stable finding codes (DESIGN §2): add new ones, never rename. */
@@ -44,6 +46,33 @@ export interface Finding {
 }
 
 export type PairingStore = "files" | "sqlite" | "unknown";
+
+/** Which OpenClaw is installed, and how its version was learnt. */
+export interface OpenClawInstall {
+  /** The executable as found (configured path or PATH entry), or null when there is none. */
+  bin: string | null;
+  version: string | null;
+  /** How the version was learnt. */
+  via: "package.json" | "--version" | null;
+  /** Why the version is unknown, when it is. */
+  problem: string | null;
+}
+
+/** The parts of openclaw.json the watchdog needs. */
+export interface GatewaySettings {
+  port: number;
+  bind: string;
+  /** gateway.auth.mode, or what the configured secret implies; null when nothing is configured. */
+  authMode: string | null;
+  /** The shared token or password: held in memory only, never printed. */
+  secret: Secret | null;
+  /** logging.file, when set. */
+  logFile: string | null;
+  /** gateway.nodes.pairing.autoApproveLocal (2026.8+; default true there). */
+  autoApproveLocal: boolean | null;
+  /** The file these came from, or null when defaults were used. */
+  source: string | null;
+}
 
 /** The local device identity every OpenClaw process on this state dir signs with (never the private key). */
 export interface LocalIdentity {

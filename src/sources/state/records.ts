@@ -2,10 +2,13 @@
 // Token strings are dropped here and never leave this module.
 
 import { z } from "zod";
-import type { DeviceDescriptor, PairedDevice, PendingRequest, StateProblem, TokenSummary } from "../types.js";
-
-/** OpenClaw's PENDING_TTL_MS: a pending request expires 5 minutes after it was created or refreshed. */
-export const PENDING_TTL_MS = 300_000;
+import type {
+  DeviceDescriptor,
+  PairedDevice,
+  PendingRequest,
+  StateProblem,
+  TokenSummary,
+} from "../../common/types.js";
 
 const strings = z.array(z.string());
 const optStr = z.string().optional().nullable();
@@ -143,11 +146,6 @@ export function parsePendingRequest(
       ...defined({ refreshedAtMs: p.refreshedAtMs }),
     },
   };
-}
-
-/** Whether OpenClaw still honours the request (pruneExpiredPending: now - (refreshedAtMs ?? ts) > TTL expires it). */
-export function isPendingLive(req: PendingRequest, nowMs: number): boolean {
-  return nowMs - (req.refreshedAtMs ?? req.ts) <= PENDING_TTL_MS;
 }
 
 /** Parses a keyed map of records, collecting a problem per bad entry instead of failing the whole file. */

@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { accessSync, constants, lstatSync } from "node:fs";
 import path from "node:path";
-import { resolveOpenClawHome } from "../config/openclaw-paths.js";
+import { resolveOpenClawHome } from "../../config/openclaw-paths.js";
 
 export const POSIX_OPENCLAW_TMP_DIR = "/tmp/openclaw";
 

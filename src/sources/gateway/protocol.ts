@@ -1,8 +1,8 @@
 // OpenClaw gateway protocol, pure: frames, connect params with the signed v3 device block, and close/event parsing.
 
 import { type KeyObject, sign } from "node:crypto";
-import type { Secret } from "../secret.js";
-import type { Observation, ObservationKind } from "../types.js";
+import type { Secret } from "../../common/secret.js";
+import type { Observation, ObservationKind } from "../../common/types.js";
 
 /** 2026.4.x speaks protocol 3, 2026.9.x protocol 4; offering both works on each (real-gateway-lab §5). */
 export const PROTOCOL_MIN = 3;

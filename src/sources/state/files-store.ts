@@ -3,15 +3,16 @@
 import { lstat } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import type { DeviceAuthCache, LocalIdentity, PairedDevice, PendingRequest, StateProblem } from "../types.js";
-import { deriveDeviceKey } from "./device-key.js";
-import {
-  isPendingLive,
-  parsePairedDevice,
-  parsePendingRequest,
-  parseRecordMap,
-  parseTokenMap,
-} from "./pairing-records.js";
+import { deriveDeviceKey } from "../../common/device-key.js";
+import { isPendingLive } from "../../common/pending.js";
+import type {
+  DeviceAuthCache,
+  LocalIdentity,
+  PairedDevice,
+  PendingRequest,
+  StateProblem,
+} from "../../common/types.js";
+import { parsePairedDevice, parsePendingRequest, parseRecordMap, parseTokenMap } from "./records.js";
 import { type ReadOptions, readJsonFile } from "./safe-read.js";
 
 export const IDENTITY_FILE = "identity/device.json";

@@ -1,25 +1,10 @@
 // The parts of openclaw.json the watchdog needs: gateway port, bind, auth mode and secret, log file, auto-approval.
 
 import JSON5 from "json5";
-import { DEFAULT_GATEWAY_PORT } from "../config/openclaw-paths.js";
-import { Secret } from "../secret.js";
-import type { StateProblem } from "../types.js";
+import { Secret } from "../../common/secret.js";
+import type { GatewaySettings, StateProblem } from "../../common/types.js";
+import { DEFAULT_GATEWAY_PORT } from "../../config/openclaw-paths.js";
 import { readStateFile } from "./safe-read.js";
-
-export interface GatewaySettings {
-  port: number;
-  bind: string;
-  /** gateway.auth.mode, or what the configured secret implies; null when nothing is configured. */
-  authMode: string | null;
-  /** The shared token or password: held in memory only, never printed. */
-  secret: Secret | null;
-  /** logging.file, when set. */
-  logFile: string | null;
-  /** gateway.nodes.pairing.autoApproveLocal (2026.8+; default true there). */
-  autoApproveLocal: boolean | null;
-  /** The file these came from, or null when defaults were used. */
-  source: string | null;
-}
 
 const ENV_REF = /\$\{([A-Z_][A-Z0-9_]*)\}/g;
 

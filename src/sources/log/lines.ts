@@ -1,6 +1,6 @@
 // OpenClaw gateway log lines (JSON, src/logging/logger.ts) turned into observations: pure, no I/O, no clock.
 
-import type { Observation, ObservationKind } from "../types.js";
+import type { Observation, ObservationKind } from "../../common/types.js";
 
 /** Substrings every line that can matter contains; lines without any of them are ignored unparsed. */
 export const LOG_LINE_NEEDLES: readonly string[] = [
@@ -36,7 +36,7 @@ export type ParsedLine =
   | { kind: "ignored" }
   | { kind: "skipped"; why: SkipReason };
 
-/** A secret to keep out of observations: the value itself or a holder (src/secret.ts) that reveals it. */
+/** A secret to keep out of observations: the value itself or a holder (src/common/secret.ts) that reveals it. */
 export type KnownSecret = string | { reveal(): string };
 
 export interface ParseOptions {

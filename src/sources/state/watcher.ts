@@ -4,7 +4,7 @@
 
 import path from "node:path";
 import { type FSWatcher, watch } from "chokidar";
-import type { Logger } from "../log.js";
+import type { Logger } from "../../common/log.js";
 
 export interface StateWatcherOptions {
   stateDir: string;

@@ -6,21 +6,21 @@ import { randomUUID } from "node:crypto";
 import { access, readFile } from "node:fs/promises";
 import path from "node:path";
 import JSON5 from "json5";
-import type { RemediationConfig } from "../config/schema-remediation.js";
-import { defaultRemediationConfig } from "../config/schema-remediation.js";
-import type { Evaluation } from "../daemon/daemon.js";
-import type { Inspection } from "../daemon/inspect.js";
-import { approvedBaseline } from "../detect/findings.js";
-import { formatScopes, missingScopes, normalizeScopes } from "../detect/scopes.js";
-import type { Logger } from "../log.js";
+import type { Logger } from "../../common/log.js";
+import { formatScopes, missingScopes, normalizeScopes } from "../../common/scopes.js";
+import type { FindingCode, PendingRequest } from "../../common/types.js";
+import type { RemediationConfig } from "../../config/schema-remediation.js";
+import { defaultRemediationConfig } from "../../config/schema-remediation.js";
+import { approvedBaseline } from "../../detect/findings.js";
+import type { Inspection } from "../../detect/inspection.js";
+import type { Evaluation } from "../../policy/evaluation.js";
 import {
   checkRequest,
   type Decision,
   decideRemediation,
   localPairedOf,
   missingForDevice,
-} from "../policy/remediate.js";
-import type { FindingCode, PendingRequest } from "../types.js";
+} from "../../policy/remediate.js";
 import {
   AUDIT_FILE,
   type AuditEntry,
