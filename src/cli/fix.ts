@@ -1,9 +1,8 @@
 // `scope-watchdog fix`: one remediation pass under the configured policy; --dry-run decides and explains only.
 // Exit 0: nothing needed doing, or everything was healed and verified; 1: something needs the user; 2: could not run.
 
-import { createProcessRunner, type ProcessRunner } from "../actions/remediate/openclaw-cli.js";
+import type { ProcessRunner } from "../actions/remediate/openclaw-cli.js";
 import {
-  createRemediator,
   type DecisionResult,
   type PassReport,
   passExitCode,
@@ -12,10 +11,10 @@ import {
 import { resolveDataDir } from "../actions/state-store.js";
 import { silentLogger } from "../common/log.js";
 import { formatScopes } from "../common/scopes.js";
-import type { OpenClawInstall } from "../common/types.js";
 import { ConfigError, type LoadedConfig, loadConfig } from "../config/load.js";
-import { inspectOpenClaw, NoOpenClawStateError } from "../daemon/inspect.js";
-import type { Inspection } from "../detect/inspection.js";
+import { createDefaultDeps } from "../daemon/deps.js";
+import { NoOpenClawStateError } from "../daemon/inspect.js";
+import { createWatchdog } from "../daemon/watchdog.js";
 import { EXIT, type Io, print, styleFor } from "./io.js";
 import { type Style, wrapText } from "./style.js";
 
@@ -101,34 +100,27 @@ export function formatFix(report: PassReport, auditFile: string, style: Style): 
 export async function runFix(opts: FixOptions, io: Io, deps: FixDeps = {}): Promise<number> {
   try {
     const loaded = await (deps.loadConfig ?? loadConfig)({ flag: opts.config, env: io.env, home: io.home });
-    const config = loaded.config;
-    const dataDir = resolveDataDir(config.dataDir, io.env, io.home);
-    let install: OpenClawInstall | undefined;
-    const inspect = async (): Promise<Inspection> => {
-      const i = await inspectOpenClaw({
-        config,
-        env: io.env,
-        nowMs: io.now(),
-        stateDirFlag: opts.stateDir,
-        profileFlag: opts.profile,
-        ...(install ? { install } : {}),
-      });
-      install = i.install;
-      return i;
-    };
-    const remediator = createRemediator({
-      config,
+    const dataDir = resolveDataDir(loaded.config.dataDir, io.env, io.home);
+    const defaults = createDefaultDeps({
+      config: loaded,
+      configFlag: opts.config,
+      env: io.env,
+      home: io.home,
       logger: silentLogger,
       dataDir,
+    });
+    const watchdog = createWatchdog(loaded, {
+      ...defaults,
       now: io.now,
-      inspect,
-      runner: deps.runner ?? createProcessRunner(),
-      env: io.env,
+      ...(deps.runner ? { runner: deps.runner } : {}),
+    });
+    const report = await watchdog.fixOnce({
+      stateDirFlag: opts.stateDir,
+      profileFlag: opts.profile,
       ...(opts.dryRun ? { dryRun: true } : {}),
       ...(deps.retryDelayMs !== undefined ? { retryDelayMs: deps.retryDelayMs } : {}),
       ...(deps.killGraceMs !== undefined ? { killGraceMs: deps.killGraceMs } : {}),
     });
-    const report = await remediator.runOnce();
     if (opts.json) print(io.stdout, JSON.stringify(fixJson(report), null, 2));
     else print(io.stdout, formatFix(report, `${dataDir}/audit.jsonl`, styleFor(io)));
     return passExitCode(report);

@@ -12,7 +12,7 @@ import { detectObservationFindings, type ObservationContext } from "../detect/ob
 import type { Evaluation } from "../policy/evaluation.js";
 import { emptyIncidents, type IncidentState, updateIncidents } from "../policy/incidents.js";
 import { isWsl, shouldPoll } from "../sources/host/platform.js";
-import { inspectOpenClaw, locate, NoOpenClawStateError, stateDirExists } from "./inspect.js";
+import { NoOpenClawStateError } from "./inspect.js";
 import type { ConnectionLike, DaemonDeps, DaemonStatus, LogTailLike, Schedule, Stoppable } from "./ports.js";
 import { logHealth, logIncidentEvent, stateDigest } from "./report.js";
 
@@ -70,10 +70,6 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
-    this.log.info(
-      { config: this.config.file ?? "(defaults)", dataDir: this.deps.stateStore.dir },
-      "openclaw-scope-watchdog starting",
-    );
     await this.attach();
     this.startSchedule();
   }
@@ -108,7 +104,7 @@ export class Daemon {
       await this.detach();
       await this.running?.catch(() => undefined);
       this.mode = "stopped";
-      this.log.info("openclaw-scope-watchdog stopped");
+      this.log.debug("daemon stopped");
     })();
     return this.stopping;
   }
@@ -150,9 +146,9 @@ export class Daemon {
   private async attach(): Promise<void> {
     const gen = ++this.generation;
     const cfg = this.config.config;
-    const location = locate({ config: cfg, env: this.deps.env });
+    const location = this.deps.openclaw.locate(cfg);
     this.location = location;
-    if (!(await stateDirExists(location))) {
+    if (!(await this.deps.openclaw.exists(location))) {
       await this.waitFor(location, gen);
       return;
     }
@@ -292,8 +288,8 @@ export class Daemon {
     this.schedule = this.deps.schedule(expr, async () => {
       this.lastReconcileAtMs = this.deps.now();
       if (this.mode === "waiting") {
-        const location = locate({ config: this.config.config, env: this.deps.env });
-        if (await stateDirExists(location)) {
+        const location = this.deps.openclaw.locate(this.config.config);
+        if (await this.deps.openclaw.exists(location)) {
           await this.detach();
           await this.attach();
         }
@@ -371,10 +367,9 @@ export class Daemon {
     const cfg = this.config.config;
     let inspection: Inspection;
     try {
-      this.install ??= await this.deps.findInstall(cfg.openclaw.bin);
-      inspection = await inspectOpenClaw({
+      this.install ??= await this.deps.openclaw.findInstall(cfg.openclaw.bin);
+      inspection = await this.deps.openclaw.inspect({
         config: cfg,
-        env: this.deps.env,
         nowMs: started,
         lastGood: this.lastGood,
         install: this.install,

@@ -6,12 +6,14 @@ import os from "node:os";
 import path from "node:path";
 import { watch } from "chokidar";
 import cron from "node-cron";
+import { createNotifier } from "../actions/notify/notifier.js";
+import { createProcessRunner } from "../actions/remediate/openclaw-cli.js";
 import { createStateStore } from "../actions/state-store.js";
 import type { Logger } from "../common/log.js";
 import { VERSION } from "../common/version.js";
 import { type LoadedConfig, loadConfig } from "../config/load.js";
+import { parseListen } from "../config/schema-service.js";
 import { watchdogIdentityFile } from "../sources/gateway/watchdog-identity.js";
-import { findOpenClaw } from "../sources/host/openclaw-install.js";
 import { shouldPoll } from "../sources/host/platform.js";
 import { resolveLogLocation } from "../sources/log/location.js";
 import { createLogTail } from "../sources/log/tail.js";
@@ -19,12 +21,15 @@ import { createStateWatcher } from "../sources/state/watcher.js";
 import type {
   ConnectionLike,
   ConnectionOptions,
-  DaemonDeps,
   LogTailLike,
   LogTailOptions,
   Schedule,
   Stoppable,
 } from "./daemon.js";
+import { createOpenClawPort } from "./inspect.js";
+import { createMetricsServer } from "./metrics.js";
+import { createStatusServer, statusSocketCandidates } from "./status-server.js";
+import type { WatchdogDeps } from "./watchdog.js";
 
 /** Watches `parent` (depth 0) until `child` appears; if `parent` does not exist the reconcile finds it later. */
 export function watchForPath(parent: string, child: string, onAppear: () => void, logger: Logger): Stoppable {
@@ -158,20 +163,53 @@ export interface DefaultDepsOptions {
   home: string;
   logger: Logger;
   dataDir: string;
+  /** The secrets the watchdog knows, kept out of the status answers and notifications. */
+  secrets?: () => readonly string[];
 }
 
-export function createDefaultDeps(o: DefaultDepsOptions): DaemonDeps {
+/** The real dependencies of the watchdog (createWatchdog); the only place that builds them. */
+export function createDefaultDeps(o: DefaultDepsOptions): WatchdogDeps {
+  const cfg = o.config.config;
+  const secrets = o.secrets ?? (() => []);
   return {
     env: o.env,
     now: Date.now,
     logger: o.logger,
+    dataDir: o.dataDir,
     stateStore: createStateStore(o.dataDir, o.logger.child({ component: "state" })),
     loadConfig: () => loadConfig({ flag: o.configFlag, env: o.env, home: o.home }),
-    findInstall: (bin) => findOpenClaw({ configuredBin: bin, env: o.env }),
+    openclaw: createOpenClawPort(o.env),
     createStateWatcher,
     watchForPath: (parent, child, onAppear) => watchForPath(parent, child, onAppear, o.logger),
     schedule: (expr, run) => cronSchedule(expr, run, o.logger),
     createConnection: (opts) => startConnection(opts, o.logger),
     createLogTail: (opts) => startLogTail(opts, o.env, o.logger),
+    runner: createProcessRunner(),
+    createNotifier: (n) => createNotifier({ ...n, logger: o.logger, dataDir: o.dataDir, env: o.env }),
+    createStatusEndpoint: (getStatus) => {
+      const [socketPath = path.join(o.dataDir, "status.sock")] = statusSocketCandidates(
+        cfg.status.socket,
+        o.env,
+        o.dataDir,
+        o.home,
+      );
+      return createStatusServer({
+        socketPath,
+        getStatus,
+        logger: o.logger.child({ component: "status" }),
+        ownFolder: cfg.status.socket === null,
+        secrets,
+      });
+    },
+    createMetricsEndpoint: (metrics, collect) => {
+      const listen = cfg.metrics.listen ? parseListen(cfg.metrics.listen) : null;
+      if (!listen?.ok) return null;
+      return createMetricsServer({
+        listen: listen.address,
+        metrics,
+        collect,
+        logger: o.logger.child({ component: "metrics" }),
+      });
+    },
   };
 }

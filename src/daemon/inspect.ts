@@ -12,6 +12,7 @@ import { parseOpenClawVersion, requiredScopesForVersion, storeForVersion } from 
 import { findOpenClaw } from "../sources/host/openclaw-install.js";
 import { readGatewaySettings } from "../sources/state/openclaw-config.js";
 import { readPairingSnapshot } from "../sources/state/snapshot.js";
+import type { OpenClawPort } from "./ports.js";
 
 export interface InspectOptions {
   config: Config;
@@ -89,5 +90,16 @@ export async function inspectOpenClaw(opts: InspectOptions): Promise<Inspection>
     requiredScopes,
     device: summarizeDevice(snapshot),
     findings,
+  };
+}
+
+/** The daemon's and `fix`'s way to OpenClaw on this machine (tests pass their own). */
+export function createOpenClawPort(env: NodeJS.ProcessEnv): OpenClawPort {
+  return {
+    locate: (config, target = {}) => locate({ config, env, ...target }),
+    exists: stateDirExists,
+    findInstall: (bin) => findOpenClaw({ configuredBin: bin, env }),
+    inspect: ({ config, nowMs, lastGood, install, target = {} }) =>
+      inspectOpenClaw({ config, env, nowMs, lastGood, ...(install ? { install } : {}), ...target }),
   };
 }

@@ -3,8 +3,9 @@
 import type { LogOffset, StateStore } from "../actions/state-store.js";
 import type { Logger } from "../common/log.js";
 import type { Secret } from "../common/secret.js";
-import type { Observation, OpenClawInstall } from "../common/types.js";
+import type { LastGoodState, Observation, OpenClawInstall } from "../common/types.js";
 import type { LoadedConfig } from "../config/load.js";
+import type { OpenClawLocation } from "../config/openclaw-paths.js";
 import type { Config } from "../config/schema.js";
 import type { Inspection } from "../detect/inspection.js";
 import type { Evaluation } from "../policy/evaluation.js";
@@ -46,6 +47,29 @@ export interface ConnectionOptions {
   onObservation: (o: Observation) => void;
 }
 
+/** Which OpenClaw state a one-shot command was pointed at (--state-dir, --profile); they win over the config. */
+export interface OpenClawTarget {
+  stateDirFlag?: string | undefined;
+  profileFlag?: string | undefined;
+}
+
+/** How the daemon finds and reads OpenClaw (daemon/inspect.ts in production). */
+export interface OpenClawPort {
+  /** Where OpenClaw's state is for this config (no I/O beyond the environment). */
+  locate(config: Config, target?: OpenClawTarget): OpenClawLocation;
+  /** Whether the state directory exists now. */
+  exists(location: OpenClawLocation): Promise<boolean>;
+  findInstall(configuredBin: string | null): Promise<OpenClawInstall>;
+  /** One full look; throws NoOpenClawStateError when the state directory is gone. */
+  inspect(o: {
+    config: Config;
+    nowMs: number;
+    lastGood: LastGoodState | null;
+    install?: OpenClawInstall;
+    target?: OpenClawTarget;
+  }): Promise<Inspection>;
+}
+
 export interface Schedule {
   stop(): Promise<void>;
 }
@@ -57,7 +81,8 @@ export interface DaemonDeps {
   stateStore: StateStore;
   /** Re-reads the config file (SIGHUP); throws ConfigError when it is bad. */
   loadConfig: () => Promise<LoadedConfig>;
-  findInstall: (configuredBin: string | null) => Promise<OpenClawInstall>;
+  /** Finds and reads OpenClaw: injected like every other dependency (tests pass data, not files). */
+  openclaw: OpenClawPort;
   createStateWatcher: (opts: StateWatcherOptions) => StateWatcher;
   /** Watches `parent` until `child` appears in it. */
   watchForPath: (parent: string, child: string, onAppear: () => void) => Stoppable;

@@ -63,7 +63,7 @@ async function world(o: WorldOptions = {}) {
   });
   const real = createProcessRunner();
   const remediator = createRemediator({
-    config,
+    remediation,
     logger,
     dataDir,
     now,
@@ -427,7 +427,7 @@ describe("the daemon's hook", () => {
     };
     const env = { HOME: path.join(root, "home"), PATH: process.env.PATH, ...fake.env };
     const remediator = createRemediator({
-      config,
+      remediation: config.remediation,
       logger: createDaemonLogger({
         level: "silent",
         pretty: false,
@@ -457,12 +457,12 @@ describe("the daemon's hook", () => {
 
   it("takes a reloaded remediation section for the next pass", async () => {
     const w = await world();
-    w.remediator.reconfigure({ remediation: remediationSchema.parse({ policy: "notify" }) });
+    w.remediator.reconfigure(remediationSchema.parse({ policy: "notify" }));
     expect(only(await w.remediator.runOnce()).action).toBe("notify");
     expect(await w.fake.calls()).toEqual([]);
-    w.remediator.reconfigure({
-      remediation: remediationSchema.parse({ policy: "approve-local", allowScopes: CLI_DEFAULT_SCOPES_4_20 }),
-    });
+    w.remediator.reconfigure(
+      remediationSchema.parse({ policy: "approve-local", allowScopes: CLI_DEFAULT_SCOPES_4_20 }),
+    );
     expect(only(await w.remediator.runOnce()).outcome?.healed).toBe(true);
   });
 

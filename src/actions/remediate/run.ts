@@ -37,8 +37,8 @@ import {
 } from "./openclaw-cli.js";
 
 export interface RemediatorOptions {
-  /** The watchdog's Config; only its `remediation` section is read (policy notify when it has none). */
-  config: object;
+  /** The config's `remediation` section (policy notify when absent). */
+  remediation?: RemediationConfig | undefined;
   logger: Logger;
   dataDir: string;
   now: () => number;
@@ -74,8 +74,8 @@ export interface Remediator {
   onEvaluation(e: Evaluation): void;
   /** Resolves once no pass is running or queued. */
   idle(): Promise<void>;
-  /** Takes a reloaded config (SIGHUP) for the next pass; a running pass keeps the one it started with. */
-  reconfigure(config: object): void;
+  /** Takes a reloaded `remediation` section (SIGHUP) for the next pass; a running pass keeps the one it started with. */
+  reconfigure(remediation: RemediationConfig | undefined): void;
   /** Kills a running command, waits for the pass to end; idempotent. */
   stop(): Promise<void>;
 }
@@ -137,15 +137,9 @@ interface PassSettings {
   killFile: string;
 }
 
-/** The config's `remediation` section, once src/config/schema.ts mounts remediationSchema there. */
-export function remediationSection(config: object): RemediationConfig | undefined {
-  const section: unknown = Reflect.get(config, "remediation");
-  return section === undefined || section === null ? undefined : (section as RemediationConfig);
-}
-
 /** The remediation runner shared by `fix` (runOnce) and the daemon (onEvaluation). */
 export function createRemediator(o: RemediatorOptions): Remediator {
-  let cfg = remediationSection(o.config) ?? defaultRemediationConfig();
+  let cfg = o.remediation ?? defaultRemediationConfig();
   let dryRun = o.dryRun ?? cfg.dryRun;
   let killFile = cfg.killSwitchFile ?? path.join(o.dataDir, "disable-remediation");
   const log = o.logger.child({ component: "remediation" });
@@ -450,8 +444,8 @@ export function createRemediator(o: RemediatorOptions): Remediator {
       }
       start(e.inspection);
     },
-    reconfigure(config) {
-      cfg = remediationSection(config) ?? defaultRemediationConfig();
+    reconfigure(remediation) {
+      cfg = remediation ?? defaultRemediationConfig();
       dryRun = o.dryRun ?? cfg.dryRun;
       killFile = cfg.killSwitchFile ?? path.join(o.dataDir, "disable-remediation");
     },
