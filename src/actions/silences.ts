@@ -5,37 +5,11 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { writeFileAtomic } from "../common/atomic-file.js";
+import { FINDING_CODES, type FindingCode } from "../common/finding-codes.js";
 import type { Logger } from "../common/log.js";
-import type { FindingCode } from "../common/types.js";
 import type { Silence } from "../policy/notify.js";
 
 export const SILENCES_FILE = "silences.json";
-
-/** Every finding code, for validating `silence CODE` (the type check below keeps it complete). */
-export const FINDING_CODES = [
-  "scope-upgrade-pending",
-  "baseline-missing-scope",
-  "scope-regression",
-  "token-scope-drift",
-  "device-not-paired",
-  "device-identity-changed",
-  "pairing-required-close",
-  "device-token-mismatch",
-  "gateway-auth-failure",
-  "legacy-device-auth-present",
-  "gateway-unreachable",
-  "state-unreadable",
-  "pairing-request-other-device",
-  "openclaw-version-unknown",
-] as const satisfies readonly FindingCode[];
-type Missing = Exclude<FindingCode, (typeof FINDING_CODES)[number]>;
-const complete: [Missing] extends [never] ? true : Missing = true;
-void complete;
-
-/** Whether `code` is a finding code the watchdog can raise. */
-export function isFindingCode(code: string): code is FindingCode {
-  return (FINDING_CODES as readonly string[]).includes(code);
-}
 
 export interface StoredSilence extends Silence {
   code: FindingCode;

@@ -4,13 +4,12 @@
 import {
   addSilence,
   clearSilence,
-  FINDING_CODES,
-  isFindingCode,
   listSilences,
   type StoredSilence,
   silencesPath,
 } from "../actions/silences.js";
 import { resolveDataDir } from "../actions/state-store.js";
+import { FINDING_CODES, isFindingCode } from "../common/finding-codes.js";
 import { formatDuration, parseDuration } from "../config/duration.js";
 import { loadConfig } from "../config/load.js";
 import { EXIT, type Io, print } from "./io.js";

@@ -4,22 +4,9 @@ import type { Secret } from "./secret.js";
 
 export type Severity = "info" | "warning" | "critical";
 
-/** Stable finding codes (DESIGN §2): add new ones, never rename. */
-export type FindingCode =
-  | "scope-upgrade-pending"
-  | "baseline-missing-scope"
-  | "scope-regression"
-  | "token-scope-drift"
-  | "device-not-paired"
-  | "device-identity-changed"
-  | "pairing-required-close"
-  | "device-token-mismatch"
-  | "gateway-auth-failure"
-  | "legacy-device-auth-present"
-  | "gateway-unreachable"
-  | "state-unreadable"
-  | "pairing-request-other-device"
-  | "openclaw-version-unknown";
+export type { FindingCode } from "./finding-codes.js";
+
+import type { FindingCode } from "./finding-codes.js";
 
 export interface Fix {
   /** One command the user can paste. */

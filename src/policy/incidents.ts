@@ -1,5 +1,6 @@
 // Incidents: findings tracked over time by fingerprint, so a finding opens, escalates and resolves once. Pure.
 
+import { codeInfo } from "../common/finding-codes.js";
 import type { Finding, Severity } from "../common/types.js";
 
 export interface Incident {
@@ -29,8 +30,9 @@ const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
  */
 export function fingerprint(f: Finding): string {
   const parts: string[] = [f.code, f.deviceId ?? ""];
-  if (f.code === "state-unreadable") parts.push(f.file ?? f.message);
-  if (f.code === "pairing-request-other-device") parts.push(f.requestId ?? "");
+  const key = codeInfo(f.code).incidentKey;
+  if (key === "device+file") parts.push(f.file ?? f.message);
+  if (key === "device+request") parts.push(f.requestId ?? "");
   return parts.join("|");
 }
 

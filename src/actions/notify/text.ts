@@ -1,31 +1,10 @@
 // How a decided notification reads: title, body and the webhook body, built only from finding fields meant
 // for people (message, impact, fix) and scrubbed of secrets. Pure (time zone and host passed in).
 
+import { codeInfo } from "../../common/finding-codes.js";
 import { scrubText } from "../../common/redact.js";
-import type { FindingCode } from "../../common/types.js";
 import type { Notification, NotifyMember, RecoveryCause } from "../../policy/notify.js";
 import type { Rendered, WebhookPayload } from "./channel.js";
-
-/** The problem each code names, for titles. */
-const HEADLINE: Record<FindingCode, string> = {
-  "scope-regression": "OpenClaw device lost scopes",
-  "baseline-missing-scope": "OpenClaw device lacks required scopes",
-  "scope-upgrade-pending": "OpenClaw scope upgrade awaits approval",
-  "pairing-required-close": "OpenClaw refused a connection: pairing required",
-  "device-not-paired": "OpenClaw device is not paired",
-  "device-identity-changed": "OpenClaw device identity changed",
-  "token-scope-drift": "OpenClaw device token narrower than approved",
-  "device-token-mismatch": "OpenClaw rejected a device token",
-  "gateway-auth-failure": "OpenClaw gateway refused authentication",
-  "legacy-device-auth-present": "OpenClaw legacy device-auth file is back",
-  "gateway-unreachable": "OpenClaw gateway unreachable",
-  "state-unreadable": "Cannot read OpenClaw's pairing state",
-  "pairing-request-other-device": "Another device asks to pair with OpenClaw",
-  "openclaw-version-unknown": "OpenClaw version unknown",
-};
-
-/** Codes whose impact text names the calls that break (subagents, cron, CLI): preferred for "Affected". */
-const IMPACT_FIRST: readonly FindingCode[] = ["scope-regression", "baseline-missing-scope"];
 
 export interface RenderOptions {
   hostname: string;
@@ -64,11 +43,12 @@ function fixOf(members: readonly NotifyMember[]): NotifyMember | undefined {
 }
 
 function impactOf(members: readonly NotifyMember[]): string | undefined {
-  for (const code of IMPACT_FIRST) {
-    const m = members.find((x) => x.code === code && x.finding.impact);
-    if (m) return m.finding.impact;
-  }
-  return members.find((m) => m.finding.impact)?.finding.impact;
+  const rank = (m: NotifyMember) => codeInfo(m.code).impactPriority ?? Number.POSITIVE_INFINITY;
+  const withImpact = members.filter((m) => m.finding.impact);
+  return withImpact.reduce<NotifyMember | undefined>(
+    (best, m) => (!best || rank(m) < rank(best) ? m : best),
+    undefined,
+  )?.finding.impact;
 }
 
 function problemLines(n: Notification): string[] {
@@ -98,7 +78,7 @@ function recoveryLine(cause: RecoveryCause, atMs: number, deviceId: string | und
 
 function titleOf(n: Notification): string {
   const primary = n.members[0];
-  const headline = primary ? HEADLINE[primary.code] : "OpenClaw pairing problem";
+  const headline = primary ? codeInfo(primary.code).headline : "OpenClaw pairing problem";
   switch (n.kind) {
     case "new":
       return headline;

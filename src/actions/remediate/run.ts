@@ -6,9 +6,10 @@ import { randomUUID } from "node:crypto";
 import { access, readFile } from "node:fs/promises";
 import path from "node:path";
 import JSON5 from "json5";
+import { codeInfo } from "../../common/finding-codes.js";
 import type { Logger } from "../../common/log.js";
 import { formatScopes, missingScopes, normalizeScopes } from "../../common/scopes.js";
-import type { FindingCode, PendingRequest } from "../../common/types.js";
+import type { PendingRequest } from "../../common/types.js";
 import type { RemediationConfig } from "../../config/schema-remediation.js";
 import { defaultRemediationConfig } from "../../config/schema-remediation.js";
 import { approvedBaseline } from "../../detect/findings.js";
@@ -84,14 +85,6 @@ export interface Remediator {
 export class RemediationError extends Error {
   override readonly name = "RemediationError";
 }
-
-/** Incidents that start a pass in the daemon. */
-export const REMEDIABLE_CODES: ReadonlySet<FindingCode> = new Set([
-  "scope-upgrade-pending",
-  "baseline-missing-scope",
-  "scope-regression",
-  "pairing-required-close",
-]);
 
 /** Exit code of `fix`: 0 nothing needed doing or every action healed and verified, 1 something needs the user. */
 export function passExitCode(report: PassReport): 0 | 1 {
@@ -435,7 +428,7 @@ export function createRemediator(o: RemediatorOptions): Remediator {
     onEvaluation(e) {
       if (stopping || !e.inspection) return;
       const wanted = e.events.some(
-        (ev) => (ev.type === "opened" || ev.type === "escalated") && REMEDIABLE_CODES.has(ev.incident.code),
+        (ev) => (ev.type === "opened" || ev.type === "escalated") && codeInfo(ev.incident.code).remediable,
       );
       if (!wanted) return;
       if (running) {
