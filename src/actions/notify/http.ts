@@ -2,7 +2,9 @@
 // 5xx are retried; other 4xx answers are not. Aborting `signal` (the notifier stopping) ends it at once.
 
 import type { Severity } from "../../common/types.js";
-import type { Channel, ChannelName, ChannelResult, Rendered } from "./channel.js";
+import type { NotifyConfig } from "../../config/schema-notify.js";
+import { type Channel, type ChannelName, type ChannelResult, type Rendered, redactUrl } from "./channel.js";
+import type { NetworkChannelEntry } from "./channels.js";
 
 export interface PostOptions {
   url: string;
@@ -112,6 +114,41 @@ export interface HttpChannelOptions {
   retries: number;
   userAgent: string;
   backoff?: { initialMs: number; multiplier: number; maxMs: number };
+}
+
+/** A config section of an HTTP channel that a URL turns on. */
+interface UrlSection {
+  url: string | null;
+  minSeverity: Severity;
+  timeout: number;
+  retries: number;
+}
+
+/** The registry entry of an HTTP channel whose config section is a `UrlSection` (ntfy, webhook). */
+export function urlChannelEntry(
+  name: ChannelName,
+  section: (notify: NotifyConfig) => UrlSection,
+  create: (o: HttpChannelOptions) => Channel,
+): NetworkChannelEntry {
+  return {
+    name,
+    create: (notify, http) => {
+      const s = section(notify);
+      return s.url
+        ? create({
+            url: s.url,
+            minSeverity: s.minSeverity,
+            timeoutMs: s.timeout,
+            retries: s.retries,
+            ...http,
+          })
+        : null;
+    },
+    describe: (notify) => {
+      const url = section(notify).url;
+      return url ? redactUrl(url) : null;
+    },
+  };
 }
 
 /** A channel that POSTs each notification to `o.url`, as `request` renders it (content headers and body). */

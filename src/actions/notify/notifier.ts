@@ -10,7 +10,8 @@ import type { NotifyConfig } from "../../config/schema-notify.js";
 import { decide, emptyNotifyState, type NotifyDecision, type NotifyInput } from "../../policy/notify.js";
 import { isWsl } from "../../sources/host/platform.js";
 import { createSilenceReader } from "../silences.js";
-import { type Channel, redactUrl } from "./channel.js";
+import type { Channel } from "./channel.js";
+import { createNetworkChannels, describeNetworkChannels } from "./channels.js";
 import {
   createDesktopChannel,
   type DesktopBackend,
@@ -19,9 +20,7 @@ import {
   realDesktopFacts,
 } from "./desktop.js";
 import { createDispatcher, type DispatchOutcome } from "./dispatch.js";
-import { createNtfyChannel } from "./ntfy.js";
 import { renderNotification } from "./text.js";
-import { createWebhookChannel } from "./webhook.js";
 
 const USER_AGENT = `openclaw-scope-watchdog/${VERSION} (+notify)`;
 const MAX_TIMER_MS = 2_147_483_647;
@@ -83,28 +82,10 @@ function createChannels(
         ...(o.desktop?.backend ? { backend: o.desktop.backend } : {}),
       })
     : null;
-  const network: Channel[] = [];
-  const http = { userAgent: USER_AGENT, ...(o.backoff ? { backoff: o.backoff } : {}) };
-  if (c.ntfy.url)
-    network.push(
-      createNtfyChannel({
-        url: c.ntfy.url,
-        minSeverity: c.ntfy.minSeverity,
-        timeoutMs: c.ntfy.timeout,
-        retries: c.ntfy.retries,
-        ...http,
-      }),
-    );
-  if (c.webhook.url)
-    network.push(
-      createWebhookChannel({
-        url: c.webhook.url,
-        minSeverity: c.webhook.minSeverity,
-        timeoutMs: c.webhook.timeout,
-        retries: c.webhook.retries,
-        ...http,
-      }),
-    );
+  const network = createNetworkChannels(c, {
+    userAgent: USER_AGENT,
+    ...(o.backoff ? { backoff: o.backoff } : {}),
+  });
   return { desktop, network };
 }
 
@@ -132,8 +113,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
     log.info(
       {
         desktop: desktop !== null,
-        ntfy: next.ntfy.url ? redactUrl(next.ntfy.url) : null,
-        webhook: next.webhook.url ? redactUrl(next.webhook.url) : null,
+        ...describeNetworkChannels(next),
         minSeverity: next.minSeverity,
       },
       "notifications ready",

@@ -4,7 +4,7 @@
 import type { Severity } from "../../common/types.js";
 import type { NotificationKind } from "../../policy/notify.js";
 import type { Channel, Rendered } from "./channel.js";
-import { createHttpChannel, type HttpChannelOptions } from "./http.js";
+import { createHttpChannel, type HttpChannelOptions, urlChannelEntry } from "./http.js";
 
 export type NtfyOptions = HttpChannelOptions;
 
@@ -49,3 +49,6 @@ export function createNtfyChannel(o: NtfyOptions): Channel {
     body: n.body,
   }));
 }
+
+/** The registry entry (channels.ts): `notify.ntfy.url` turns it on. */
+export const ntfyChannel = urlChannelEntry("ntfy", (n) => n.ntfy, createNtfyChannel);

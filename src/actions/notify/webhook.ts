@@ -1,7 +1,7 @@
 // The generic webhook channel: the notification as JSON (body documented in src/config/schema-notify.ts).
 
 import type { Channel } from "./channel.js";
-import { createHttpChannel, type HttpChannelOptions } from "./http.js";
+import { createHttpChannel, type HttpChannelOptions, urlChannelEntry } from "./http.js";
 
 export type WebhookOptions = HttpChannelOptions;
 
@@ -12,3 +12,6 @@ export function createWebhookChannel(o: WebhookOptions): Channel {
     body: JSON.stringify(n.payload),
   }));
 }
+
+/** The registry entry (channels.ts): `notify.webhook.url` turns it on. */
+export const webhookChannel = urlChannelEntry("webhook", (n) => n.webhook, createWebhookChannel);
