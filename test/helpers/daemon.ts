@@ -1,20 +1,15 @@
 // Runs a real Daemon (real watchers, real files, real cron) with its log captured as parsed records.
 
 import path from "node:path";
-import { expect, onTestFinished } from "vitest";
+import { onTestFinished } from "vitest";
 import { resolveDataDir } from "../../src/actions/state-store.js";
 import { type LoadedConfig, validateConfig } from "../../src/config/load.js";
 import { Daemon, type DaemonDeps } from "../../src/daemon/daemon.js";
 import { createDefaultDeps } from "../../src/daemon/deps.js";
-import { createDaemonLogger } from "../../src/daemon/logger.js";
 import type { Evaluation } from "../../src/policy/evaluation.js";
+import { captureLog, type LogRecord } from "./log-capture.js";
 
-export interface LogRecord {
-  level: number;
-  msg: string;
-  code?: string;
-  [key: string]: unknown;
-}
+export type { LogRecord };
 
 export interface TestDaemon {
   daemon: Daemon;
@@ -46,21 +41,9 @@ export async function startTestDaemon(opts: {
     PATH: process.env.PATH,
     ...opts.env,
   };
-  const raw: string[] = [];
-  const records: LogRecord[] = [];
   let daemon: Daemon | undefined;
-  const logger = createDaemonLogger({
-    level: "debug",
-    pretty: false,
-    colour: false,
-    sink: {
-      write(line: string) {
-        raw.push(line);
-        records.push(JSON.parse(line) as LogRecord);
-      },
-    },
-    getSecrets: () => daemon?.secrets() ?? [],
-  });
+  const log = captureLog({ secrets: () => daemon?.secrets() ?? [] });
+  const logger = log.logger;
   const dataDir = resolveDataDir(v.config.dataDir, env, env.HOME);
   const evaluations: Evaluation[] = [];
   const deps: DaemonDeps = {
@@ -83,17 +66,10 @@ export async function startTestDaemon(opts: {
   await d.start();
   return {
     daemon: d,
-    records,
-    raw,
+    records: log.records,
+    raw: log.raw,
     evaluations,
     dataDir,
-    async waitForLog(match, timeoutMs = 5_000) {
-      let found: LogRecord | undefined;
-      await expect
-        .poll(() => (found = records.find(match)), { timeout: timeoutMs, interval: 20 })
-        .toBeDefined();
-      if (!found) throw new Error("unreachable");
-      return found;
-    },
+    waitForLog: log.waitFor,
   };
 }

@@ -14,9 +14,9 @@ import { createWebhookChannel } from "../../src/actions/notify/webhook.js";
 import { Secret } from "../../src/common/secret.js";
 import type { Finding } from "../../src/common/types.js";
 import { defaultNotifyConfig, type NotifyConfigInput } from "../../src/config/schema-notify.js";
-import { createDaemonLogger } from "../../src/daemon/logger.js";
 import { decide, emptyNotifyState } from "../../src/policy/notify.js";
 import { type SinkAnswer, startHttpSink } from "../helpers/http-sink.js";
+import { captureLog } from "../helpers/log-capture.js";
 
 const DEV = "5eed".repeat(16);
 const REQ = "9a0d0c7e-3f55-4b8e-8f0e-2d1c6b5a4e3f";
@@ -241,21 +241,8 @@ describe("ntfy channel", () => {
   });
 });
 
-interface Rec {
-  level: number;
-  msg: string;
-  [k: string]: unknown;
-}
-
 async function notifierWith(notify: NotifyConfigInput, extra: { secrets?: () => string[] } = {}) {
-  const records: Rec[] = [];
-  const logger = createDaemonLogger({
-    level: "debug",
-    pretty: false,
-    colour: false,
-    sink: { write: (line: string) => records.push(JSON.parse(line) as Rec) },
-    getSecrets: () => [],
-  });
+  const { logger, records } = captureLog();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "sw-notify-"));
   onTestFinished(() => rm(dataDir, { recursive: true, force: true, maxRetries: 3 }));
   const notifier = createNotifier({

@@ -14,8 +14,8 @@ import { runSilence, type SilenceOptions } from "../../src/cli/silence.js";
 import { silentLogger } from "../../src/common/log.js";
 import type { Finding } from "../../src/common/types.js";
 import { defaultNotifyConfig, type NotifyConfigInput } from "../../src/config/schema-notify.js";
-import { createDaemonLogger } from "../../src/daemon/logger.js";
 import { startHttpSink } from "../helpers/http-sink.js";
+import { captureLog } from "../helpers/log-capture.js";
 
 const DEV = "ab12".repeat(16);
 const REQ = "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f";
@@ -44,12 +44,6 @@ const refused: Finding = {
   requestId: REQ,
 };
 
-interface Rec {
-  level: number;
-  msg: string;
-  [k: string]: unknown;
-}
-
 async function tempDir(): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "sw-notify-"));
   onTestFinished(() => rm(dir, { recursive: true, force: true, maxRetries: 3 }));
@@ -59,14 +53,7 @@ async function tempDir(): Promise<string> {
 async function setup(notify: NotifyConfigInput, now?: () => number, dataDirAt?: string) {
   const hook = await startHttpSink();
   onTestFinished(() => hook.close());
-  const records: Rec[] = [];
-  const logger = createDaemonLogger({
-    level: "debug",
-    pretty: false,
-    colour: false,
-    sink: { write: (line: string) => records.push(JSON.parse(line) as Rec) },
-    getSecrets: () => [],
-  });
+  const { logger, records } = captureLog();
   const dataDir = dataDirAt ?? (await tempDir());
   const notifier = createNotifier({
     config: defaultNotifyConfig({ desktop: { enabled: false }, webhook: { url: hook.url }, ...notify }),

@@ -10,10 +10,10 @@ import { createRemediator, type PassReport, RemediationError } from "../../src/a
 import { validateConfig } from "../../src/config/load.js";
 import { type RemediationConfigInput, remediationSchema } from "../../src/config/schema-remediation.js";
 import { inspectOpenClaw } from "../../src/daemon/inspect.js";
-import { createDaemonLogger } from "../../src/daemon/logger.js";
 import type { Evaluation } from "../../src/policy/evaluation.js";
 import { startTestDaemon } from "../helpers/daemon.js";
 import { type FakeControl, hashTree, installFakeOpenClaw, pairedTokens } from "../helpers/fake-openclaw.js";
+import { captureLog } from "../helpers/log-capture.js";
 import {
   CLI_DEFAULT_SCOPES_4_20,
   LegacyStateDir,
@@ -53,14 +53,7 @@ async function world(o: WorldOptions = {}) {
   const now = () => Date.now() + clock.offsetMs;
   const env = { PATH: process.env.PATH, HOME: path.join(root, "home"), ...fake.env };
   const inspect = () => inspectOpenClaw({ config, env, nowMs: now() });
-  const raw: string[] = [];
-  const logger = createDaemonLogger({
-    level: "debug",
-    pretty: false,
-    colour: false,
-    sink: { write: (line) => raw.push(line) },
-    getSecrets: () => [GATEWAY_TOKEN],
-  });
+  const { logger, raw } = captureLog({ secrets: () => [GATEWAY_TOKEN] });
   const real = createProcessRunner();
   const remediator = createRemediator({
     remediation,
@@ -428,13 +421,7 @@ describe("the daemon's hook", () => {
     const env = { HOME: path.join(root, "home"), PATH: process.env.PATH, ...fake.env };
     const remediator = createRemediator({
       remediation: config.remediation,
-      logger: createDaemonLogger({
-        level: "silent",
-        pretty: false,
-        colour: false,
-        sink: { write: () => {} },
-        getSecrets: () => [],
-      }),
+      logger: captureLog({ level: "silent" }).logger,
       dataDir: path.join(root, "data"),
       now: Date.now,
       inspect: () => inspectOpenClaw({ config, env, nowMs: Date.now() }),
