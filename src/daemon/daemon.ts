@@ -3,10 +3,11 @@
 
 import path from "node:path";
 import type { Logger } from "../common/log.js";
+import { localPaired } from "../common/pairing.js";
 import type { LastGoodState, Observation, OpenClawInstall } from "../common/types.js";
 import type { LoadedConfig } from "../config/load.js";
 import type { OpenClawLocation } from "../config/openclaw-paths.js";
-import { isHealthy, localPaired } from "../detect/findings.js";
+import { isHealthy } from "../detect/findings.js";
 import type { Inspection } from "../detect/inspection.js";
 import { detectObservationFindings, type ObservationContext } from "../detect/observations.js";
 import type { Evaluation } from "../policy/evaluation.js";

@@ -1,6 +1,6 @@
 // Detection: (pairing snapshot, version, requirements, last good state, now) -> findings. Pure.
 
-import { pendingExpiresInMs } from "../common/pending.js";
+import { approvedBaseline, localPaired, pendingExpiresInMs } from "../common/pairing.js";
 import {
   formatScopes,
   missingScopes,
@@ -49,16 +49,6 @@ export interface DeviceSummary {
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
 export function severityAtLeast(s: Severity, min: Severity): boolean {
   return SEVERITY_RANK[s] >= SEVERITY_RANK[min];
-}
-
-/** The gateway's authoritative scope baseline for a paired device: approvedScopes ?? scopes. */
-export function approvedBaseline(device: PairedDevice): string[] {
-  return normalizeScopes(device.approvedScopes ?? device.scopes);
-}
-
-export function localPaired(snapshot: PairingSnapshot): PairedDevice | undefined {
-  const id = snapshot.identity?.deviceId;
-  return id ? snapshot.paired.find((d) => d.deviceId === id) : undefined;
 }
 
 function operatorToken<T extends { role: string }>(tokens: readonly T[]): T | undefined {

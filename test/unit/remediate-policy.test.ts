@@ -6,16 +6,14 @@ import { z } from "zod";
 import type { LocalIdentity, PairedDevice, PendingRequest } from "../../src/common/types.js";
 import { configSchema } from "../../src/config/schema.js";
 import { remediationSchema } from "../../src/config/schema-remediation.js";
+import { checkRequest, type GuardId, isLoopbackAddress } from "../../src/detect/guards.js";
 import { parseOpenClawVersion } from "../../src/detect/version.js";
 import {
   type Attempt,
   backoffMs,
   CLI_DEFAULT_SCOPES,
-  checkRequest,
   type Decision,
   decideRemediation,
-  type GuardId,
-  isLoopbackAddress,
   type RemediationInput,
 } from "../../src/policy/remediate.js";
 

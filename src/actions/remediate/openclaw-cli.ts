@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import type { Secret } from "../../common/secret.js";
 import type { PendingRequest } from "../../common/types.js";
-import { SAFE_REQUEST_ID } from "../../policy/remediate.js";
+import { SAFE_REQUEST_ID } from "../../detect/guards.js";
 import { parsePendingRequest } from "../../sources/state/records.js";
 
 export interface RunOptions {

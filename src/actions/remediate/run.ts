@@ -8,20 +8,15 @@ import path from "node:path";
 import JSON5 from "json5";
 import { codeInfo } from "../../common/finding-codes.js";
 import type { Logger } from "../../common/log.js";
+import { approvedBaseline, localPaired } from "../../common/pairing.js";
 import { formatScopes, missingScopes, normalizeScopes } from "../../common/scopes.js";
 import type { PendingRequest } from "../../common/types.js";
 import type { RemediationConfig } from "../../config/schema-remediation.js";
 import { defaultRemediationConfig } from "../../config/schema-remediation.js";
-import { approvedBaseline } from "../../detect/findings.js";
+import { checkRequest } from "../../detect/guards.js";
 import type { Inspection } from "../../detect/inspection.js";
 import type { Evaluation } from "../../policy/evaluation.js";
-import {
-  checkRequest,
-  type Decision,
-  decideRemediation,
-  localPairedOf,
-  missingForDevice,
-} from "../../policy/remediate.js";
+import { type Decision, decideRemediation, missingForDevice } from "../../policy/remediate.js";
 import {
   AUDIT_FILE,
   type AuditEntry,
@@ -94,7 +89,7 @@ export function passExitCode(report: PassReport): 0 | 1 {
 /** Whether the re-read state shows the local device holding the required scopes and `granted`. */
 export function isHealed(i: Inspection, granted: readonly string[] = []): boolean {
   const identity = i.snapshot.identity;
-  const paired = localPairedOf(i.snapshot);
+  const paired = localPaired(i.snapshot);
   if (!identity || !paired || paired.publicKey !== identity.publicKey) return false;
   return (
     missingForDevice(paired, i.requiredScopes).length === 0 &&
@@ -117,7 +112,7 @@ async function isLocalGateway(configPath: string): Promise<boolean> {
 }
 
 function baselineText(i: Inspection): string {
-  const paired = localPairedOf(i.snapshot);
+  const paired = localPaired(i.snapshot);
   return paired ? formatScopes(approvedBaseline(paired)) : "(not paired)";
 }
 
@@ -341,7 +336,7 @@ export function createRemediator(o: RemediatorOptions): Remediator {
         const refusals = checkRequest(local, {
           nowMs: o.now(),
           identity: now.snapshot.identity,
-          paired: localPairedOf(now.snapshot),
+          paired: localPaired(now.snapshot),
           allowScopes: ps.cfg.allowScopes,
           expiryMarginMs: ps.cfg.expiryMargin,
         });

@@ -4,7 +4,7 @@ import { lstat } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { deriveDeviceKey } from "../../common/device-key.js";
-import { isPendingLive } from "../../common/pending.js";
+import { isPendingLive } from "../../common/pairing.js";
 import type {
   DeviceAuthCache,
   LocalIdentity,

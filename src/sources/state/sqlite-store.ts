@@ -6,7 +6,7 @@ import { lstat } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { deriveDeviceKey } from "../../common/device-key.js";
-import { isPendingLive } from "../../common/pending.js";
+import { isPendingLive } from "../../common/pairing.js";
 import type {
   DeviceAuthCache,
   LocalIdentity,
