@@ -1,7 +1,7 @@
 // `scope-watchdog fix`: one remediation pass under the configured policy; --dry-run decides and explains only.
 // Exit 0: nothing needed doing, or everything was healed and verified; 1: something needs the user; 2: could not run.
 
-import type { ProcessRunner } from "../actions/remediate/openclaw-cli.js";
+import type { ProcessRunner } from "../actions/process-runner.js";
 import {
   type DecisionResult,
   type PassReport,

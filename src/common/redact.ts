@@ -21,3 +21,18 @@ export function scrubText(text: string, secrets: readonly string[]): string {
   for (const [re, to] of PATTERNS) out = out.replace(re, to);
   return out;
 }
+
+/** Removes known secrets and anything shaped like an OpenClaw token (32 random bytes, base64url) from text. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (s.length >= 8 && out.includes(s)) out = out.split(s).join("[redacted]");
+  return out.replace(/(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g, (m) =>
+    /[A-Z]/.test(m) && /[a-z]/.test(m) && /\d/.test(m) ? "[redacted]" : m,
+  );
+}
+
+/** The end of a stream, redacted, for logs and the audit log. */
+export function excerpt(text: string, secrets: readonly string[], max = 600): string {
+  const t = text.trim();
+  return redactSecrets(t.length > max ? `…${t.slice(-max)}` : t, secrets);
+}

@@ -7,7 +7,7 @@ import path from "node:path";
 import { watch } from "chokidar";
 import cron from "node-cron";
 import { createNotifier } from "../actions/notify/notifier.js";
-import { createProcessRunner } from "../actions/remediate/openclaw-cli.js";
+import { createProcessRunner } from "../actions/process-runner.js";
 import { createStateStore } from "../actions/state-store.js";
 import type { Logger } from "../common/log.js";
 import { VERSION } from "../common/version.js";

@@ -4,7 +4,7 @@
 // Every real dependency comes in through WatchdogDeps (daemon/deps.ts builds the real ones; tests pass fakes).
 
 import type { Notifier, NotifierOptions } from "../actions/notify/notifier.js";
-import type { ProcessRunner } from "../actions/remediate/openclaw-cli.js";
+import type { ProcessRunner } from "../actions/process-runner.js";
 import { createRemediator, type PassReport, type Remediator } from "../actions/remediate/run.js";
 import { errorMessage } from "../common/errors.js";
 import type { Logger } from "../common/log.js";

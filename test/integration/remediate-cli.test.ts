@@ -5,12 +5,8 @@ import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  cliEnv,
-  createOpenClawCli,
-  createProcessRunner,
-  type OpenClawCli,
-} from "../../src/actions/remediate/openclaw-cli.js";
+import { createProcessRunner } from "../../src/actions/process-runner.js";
+import { cliEnv, createOpenClawCli, type OpenClawCli } from "../../src/actions/remediate/openclaw-cli.js";
 import { Secret } from "../../src/common/secret.js";
 import { type FakeControl, installFakeOpenClaw } from "../helpers/fake-openclaw.js";
 import {

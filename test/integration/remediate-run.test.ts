@@ -4,8 +4,9 @@
 import { lstat, mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
+import type { ProcessRunner } from "../../src/actions/process-runner.js";
+import { createProcessRunner } from "../../src/actions/process-runner.js";
 import type { AuditEntry } from "../../src/actions/remediate/audit-log.js";
-import { createProcessRunner, type ProcessRunner } from "../../src/actions/remediate/openclaw-cli.js";
 import { createRemediator, type PassReport, RemediationError } from "../../src/actions/remediate/run.js";
 import { validateConfig } from "../../src/config/load.js";
 import { type RemediationConfigInput, remediationSchema } from "../../src/config/schema-remediation.js";

@@ -5,8 +5,8 @@ import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import path from "node:path";
 import { ensurePrivateDir } from "../../common/atomic-file.js";
+import { redactSecrets } from "../../common/redact.js";
 import type { Attempt, RemediationAction, RemediationHistory } from "../../policy/remediate.js";
-import { redactSecrets } from "./openclaw-cli.js";
 
 export const AUDIT_FILE = "audit.jsonl";
 

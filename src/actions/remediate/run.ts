@@ -9,6 +9,7 @@ import JSON5 from "json5";
 import { codeInfo } from "../../common/finding-codes.js";
 import type { Logger } from "../../common/log.js";
 import { approvedBaseline, localPaired } from "../../common/pairing.js";
+import { excerpt } from "../../common/redact.js";
 import { formatScopes, missingScopes, normalizeScopes } from "../../common/scopes.js";
 import type { PendingRequest } from "../../common/types.js";
 import type { RemediationConfig } from "../../config/schema-remediation.js";
@@ -17,6 +18,7 @@ import { checkRequest } from "../../detect/guards.js";
 import type { Inspection } from "../../detect/inspection.js";
 import type { Evaluation } from "../../policy/evaluation.js";
 import { type Decision, decideRemediation, missingForDevice } from "../../policy/remediate.js";
+import type { ProcessRunner, RunResult } from "../process-runner.js";
 import {
   AUDIT_FILE,
   type AuditEntry,
@@ -24,13 +26,7 @@ import {
   createAuditLog,
   historyFromAudit,
 } from "./audit-log.js";
-import {
-  createOpenClawCli,
-  excerpt,
-  type OpenClawCli,
-  type ProcessRunner,
-  type RunResult,
-} from "./openclaw-cli.js";
+import { createOpenClawCli, type OpenClawCli } from "./openclaw-cli.js";
 
 export interface RemediatorOptions {
   /** The config's `remediation` section (policy notify when absent). */
