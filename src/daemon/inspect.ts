@@ -2,13 +2,12 @@
 // state, and what is wrong with it. Shared by `check`, `fix` and the daemon's reconcile.
 
 import { access } from "node:fs/promises";
-import { normalizeScopes } from "../common/scopes.js";
 import type { LastGoodState, OpenClawInstall, PairingStore } from "../common/types.js";
 import { locateOpenClaw, type OpenClawLocation } from "../config/openclaw-paths.js";
 import type { Config } from "../config/schema.js";
-import { detectFindings, summarizeDevice } from "../detect/findings.js";
 import type { Inspection } from "../detect/inspection.js";
-import { parseOpenClawVersion, requiredScopesForVersion, storeForVersion } from "../detect/version.js";
+import { assessState } from "../detect/inspection.js";
+import { parseOpenClawVersion, storeForVersion } from "../detect/version.js";
 import { findOpenClaw } from "../sources/host/openclaw-install.js";
 import { readGatewaySettings } from "../sources/state/openclaw-config.js";
 import { readPairingSnapshot } from "../sources/state/snapshot.js";
@@ -70,27 +69,15 @@ export async function inspectOpenClaw(opts: InspectOptions): Promise<Inspection>
   const store: PairingStore = version ? storeForVersion(version) : "unknown";
   const snapshot = await readPairingSnapshot({ stateDir: location.stateDir, store, nowMs: opts.nowMs });
   snapshot.problems.unshift(...gatewayRead.problems);
-  const requiredScopes = normalizeScopes(opts.config.requiredScopes ?? requiredScopesForVersion(version));
-  const findings = detectFindings({
-    nowMs: opts.nowMs,
-    version,
-    store: snapshot.store,
-    snapshot,
-    requiredScopes,
-    autoApproveLocal: gatewayRead.settings.autoApproveLocal,
-    lastGood: opts.lastGood ?? null,
-  });
-  return {
+  return assessState({
     location,
     install,
-    version,
-    store: snapshot.store,
     gateway: gatewayRead.settings,
     snapshot,
-    requiredScopes,
-    device: summarizeDevice(snapshot),
-    findings,
-  };
+    requiredScopes: opts.config.requiredScopes,
+    nowMs: opts.nowMs,
+    lastGood: opts.lastGood ?? null,
+  });
 }
 
 /** The daemon's and `fix`'s way to OpenClaw on this machine (tests pass their own). */

@@ -5,6 +5,7 @@
 
 import type { Notifier, NotifierOptions } from "../actions/notify/notifier.js";
 import type { ProcessRunner } from "../actions/process-runner.js";
+import type { AuditLog } from "../actions/remediate/audit-log.js";
 import { createRemediator, type PassReport, type Remediator } from "../actions/remediate/run.js";
 import { errorMessage } from "../common/errors.js";
 import type { Logger } from "../common/log.js";
@@ -25,11 +26,13 @@ export interface Endpoint {
 }
 
 /** Everything the watchdog needs from the world. */
-export interface WatchdogDeps extends Omit<DaemonDeps, "onEvaluated" | "onReload"> {
+export interface WatchdogDeps extends Omit<DaemonDeps, "onReload"> {
   /** The watchdog's own data folder (audit log, silences, last good state). */
   dataDir: string;
   /** Runs the `openclaw` CLI for healing. */
   runner: ProcessRunner;
+  /** Where remediation decisions and commands are recorded (default: audit.jsonl in the data dir). */
+  audit?: AuditLog;
   /** The notifier with its channels. */
   createNotifier(o: Pick<NotifierOptions, "config" | "secrets" | "onDispatched" | "onSuppressed">): Notifier;
   /** The status socket, answering with `getStatus()`; null when there is none. */
@@ -114,6 +117,7 @@ export function createWatchdog(loaded: LoadedConfig, deps: WatchdogDeps): Watchd
       inspect,
       runner: deps.runner,
       env: deps.env,
+      ...(deps.audit ? { audit: deps.audit } : {}),
       ...extra,
     });
 
@@ -196,7 +200,11 @@ export function createWatchdog(loaded: LoadedConfig, deps: WatchdogDeps): Watchd
 
   daemon = new Daemon(loaded, {
     ...deps,
-    onEvaluated: (e) => fanOut(followers, logger)(e),
+    // the followers act on every evaluation; deps.onEvaluated (tests) sees it after them
+    onEvaluated: async (e) => {
+      await fanOut(followers, logger)(e);
+      await deps.onEvaluated?.(e);
+    },
     onReload: (next) => {
       cfg = next.config;
       for (const f of followers) f.reconfigure?.(next.config);

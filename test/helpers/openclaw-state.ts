@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { onTestFinished } from "vitest";
+import { CLI_SCOPES } from "./records.js";
 
 export interface FixtureIdentity {
   deviceId: string;
@@ -33,14 +34,8 @@ export function makeToken(): string {
   return randomBytes(32).toString("base64url");
 }
 
-export const CLI_DEFAULT_SCOPES_4_20 = [
-  "operator.admin",
-  "operator.approvals",
-  "operator.pairing",
-  "operator.read",
-  "operator.talk.secrets",
-  "operator.write",
-];
+/** What the 2026.4.20 CLI asks for (CLI_DEFAULT_OPERATOR_SCOPES), sorted. */
+export const CLI_DEFAULT_SCOPES_4_20 = CLI_SCOPES;
 
 export interface PairedOptions {
   scopes: string[];

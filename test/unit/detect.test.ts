@@ -1,73 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type {
-  Finding,
-  LocalIdentity,
-  PairedDevice,
-  PairingSnapshot,
-  PendingRequest,
-} from "../../src/common/types.js";
+import type { Finding, PairingSnapshot } from "../../src/common/types.js";
 import { type DetectInput, detectFindings, isHealthy, summarizeDevice } from "../../src/detect/findings.js";
 import { parseOpenClawVersion, requiredScopesForVersion } from "../../src/detect/version.js";
+import { CLI_SCOPES, ME, paired, pending, REF_NOW, snapshot } from "../helpers/records.js";
 
-const NOW = 1_800_000_000_000;
-const CLI_SCOPES = [
-  "operator.admin",
-  "operator.approvals",
-  "operator.pairing",
-  "operator.read",
-  "operator.talk.secrets",
-  "operator.write",
-];
-const ME: LocalIdentity = {
-  deviceId: "a".repeat(64),
-  storedDeviceId: "a".repeat(64),
-  publicKey: "pkA",
-  source: "identity/device.json",
-};
+const NOW = REF_NOW;
 const OTHER = { deviceId: "b".repeat(64), publicKey: "pkB" };
-
-function paired(scopes: string[], extra: Partial<PairedDevice> = {}): PairedDevice {
-  return {
-    deviceId: ME.deviceId,
-    publicKey: ME.publicKey,
-    role: "operator",
-    roles: ["operator"],
-    scopes,
-    approvedScopes: scopes,
-    platform: "linux",
-    tokens: [{ role: "operator", scopes }],
-    ...extra,
-  };
-}
-
-function pending(scopes: string[], extra: Partial<PendingRequest> = {}): PendingRequest {
-  return {
-    requestId: "req-1",
-    deviceId: ME.deviceId,
-    publicKey: ME.publicKey,
-    role: "operator",
-    roles: ["operator"],
-    scopes,
-    platform: "linux",
-    silent: false,
-    isRepair: true,
-    ts: NOW - 30_000,
-    ...extra,
-  };
-}
-
-function snapshot(extra: Partial<PairingSnapshot> = {}): PairingSnapshot {
-  return {
-    store: "files",
-    identity: ME,
-    deviceAuth: null,
-    paired: [],
-    pending: [],
-    legacyDeviceAuthFile: false,
-    problems: [],
-    ...extra,
-  };
-}
 
 function input(version: string | null, snap: PairingSnapshot, extra: Partial<DetectInput> = {}): DetectInput {
   const parsed = version ? parseOpenClawVersion(version) : null;

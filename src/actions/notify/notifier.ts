@@ -9,7 +9,7 @@ import { VERSION } from "../../common/version.js";
 import type { NotifyConfig } from "../../config/schema-notify.js";
 import { decide, emptyNotifyState, type NotifyDecision, type NotifyInput } from "../../policy/notify.js";
 import { isWsl } from "../../sources/host/platform.js";
-import { createSilenceReader } from "../silences.js";
+import { createSilenceReader, type SilenceReader } from "../silences.js";
 import type { Channel } from "./channel.js";
 import { createNetworkChannels, describeNetworkChannels } from "./channels.js";
 import {
@@ -49,6 +49,10 @@ export interface NotifierOptions {
   timeZone?: string;
   /** Test seams: the desktop's machine facts and backend (a Windows toast cannot run on Linux CI). */
   desktop?: { facts?: Partial<DesktopFacts>; backend?: DesktopBackend };
+  /** Where the silences come from (default: silences.json in the data dir). */
+  silences?: SilenceReader;
+  /** The network channels to use instead of the ones the config names (composition tests). */
+  channels?: readonly Channel[];
   /** Test seam: faster HTTP retry backoff. */
   backoff?: { initialMs: number; multiplier: number; maxMs: number };
   /** How each notification went, per channel (for `status` and the metrics). */
@@ -82,10 +86,9 @@ function createChannels(
         ...(o.desktop?.backend ? { backend: o.desktop.backend } : {}),
       })
     : null;
-  const network = createNetworkChannels(c, {
-    userAgent: USER_AGENT,
-    ...(o.backoff ? { backoff: o.backoff } : {}),
-  });
+  const network = o.channels
+    ? [...o.channels]
+    : createNetworkChannels(c, { userAgent: USER_AGENT, ...(o.backoff ? { backoff: o.backoff } : {}) });
   return { desktop, network };
 }
 
@@ -95,7 +98,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
   const env = o.env ?? process.env;
   const log = o.logger.child({ component: "notify" });
   const hostname = o.hostname ?? os.hostname();
-  const silences = createSilenceReader(o.dataDir, log);
+  const silences = o.silences ?? createSilenceReader(o.dataDir, log);
   let config = o.config;
   let dispatcher = createDispatcher({ desktop: null, network: [], logger: log });
   const abort = new AbortController();

@@ -22,6 +22,7 @@ import type { ProcessRunner, RunResult } from "../process-runner.js";
 import {
   AUDIT_FILE,
   type AuditEntry,
+  type AuditLog,
   type AuditOutcome,
   createAuditLog,
   historyFromAudit,
@@ -44,6 +45,8 @@ export interface RemediatorOptions {
   /** Pause before listing again after "unknown requestId" (default 1 s). */
   retryDelayMs?: number;
   killGraceMs?: number;
+  /** Where decisions and commands are recorded (default: audit.jsonl in the data dir). */
+  audit?: AuditLog;
   /** Every pass the daemon ran, with its decisions and how they ended (for `status` and the metrics). */
   onPass?: (report: PassReport) => void;
 }
@@ -132,7 +135,7 @@ export function createRemediator(o: RemediatorOptions): Remediator {
   let queued = false;
   let stopping: Promise<void> | null = null;
   let secrets: string[] = [];
-  const audit = createAuditLog(path.join(o.dataDir, AUDIT_FILE), () => secrets);
+  const audit = o.audit ?? createAuditLog(path.join(o.dataDir, AUDIT_FILE), () => secrets);
 
   const killSwitchOn = (file: string) =>
     access(file).then(
