@@ -9,8 +9,8 @@ export type IncidentKey =
   | "device"
   /** One per device and file (each unreadable file is its own problem). */
   | "device+file"
-  /** One per request (another device's request, each its own). */
-  | "device+request";
+  /** One for the code (every other device's request together: a flood stays one incident). */
+  | "code";
 
 export interface FindingCodeInfo {
   /** The notification title and the status headline. */
@@ -106,7 +106,7 @@ export const FINDING_CATALOGUE = {
     headline: "Another device asks to pair with OpenClaw",
     severity: "info",
     remediable: false,
-    incidentKey: "device+request",
+    incidentKey: "code",
   },
   "openclaw-version-unknown": {
     headline: "OpenClaw version unknown",

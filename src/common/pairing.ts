@@ -32,3 +32,8 @@ export function localPaired(snapshot: PairingSnapshot): PairedDevice | undefined
 export function rolesOf(x: { role?: string; roles: string[] }): string[] {
   return [...new Set([...x.roles, ...(x.role ? [x.role] : [])].map((r) => r.trim()).filter(Boolean))];
 }
+
+/** A device id as texts show it: the first 12 hex digits. */
+export function shortId(id: string): string {
+  return id.length > 12 ? `${id.slice(0, 12)}…` : id;
+}

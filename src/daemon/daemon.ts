@@ -418,6 +418,7 @@ export class Daemon {
       healthySinceMs: this.healthySinceMs,
       version: inspection.version,
       unreachableAfterMs: UNREACHABLE_AFTER_MS,
+      snapshot: inspection.snapshot,
     };
     const findings = [...inspection.findings, ...detectObservationFindings(this.observations, ctx)];
     const { state, events } = updateIncidents(this.incidents, findings, started);

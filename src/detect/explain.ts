@@ -1,7 +1,9 @@
 // Version-dependent explanations: what breaks while the local device lacks scopes, and how to fix it. Pure.
 
-import { formatScopes, missingScopes, OPERATOR_PAIRING } from "../common/scopes.js";
+import { shortId } from "../common/pairing.js";
+import { formatScopes, missingScopes, normalizeScopes, OPERATOR_PAIRING } from "../common/scopes.js";
 import type { Fix } from "../common/types.js";
+import { type ApprovalVerdict, SAFE_REQUEST_ID } from "./guards.js";
 import {
   BACKEND_DEVICELESS_SINCE,
   CLI_LEAST_PRIVILEGE_SINCE,
@@ -18,10 +20,6 @@ export function eraOf(version: OpenClawVersion | null): Era {
   if (!version) return "files";
   if (isBefore(version, BACKEND_DEVICELESS_SINCE)) return "pre-4.25";
   return isBefore(version, SQLITE_STORE_SINCE) ? "files" : "sqlite";
-}
-
-export function shortId(id: string): string {
-  return id.length > 12 ? `${id.slice(0, 12)}…` : id;
 }
 
 /** What fails while the local device's approved baseline lacks scopes. */
@@ -71,6 +69,34 @@ export function approveFix(
   const durable = durableFixFor(version);
   if (durable) fix.durable = durable;
   return fix;
+}
+
+/**
+ * The fix a person is shown for one pending request: `openclaw devices approve <id>` only when the guards allow
+ * it (approvalVerdict), else why not, not to approve it, and how to review or reject it.
+ */
+export function requestFix(
+  verdict: ApprovalVerdict,
+  version: OpenClawVersion | null,
+  baseline: readonly string[] = [],
+): Fix {
+  if (verdict.safe)
+    return approveFix(verdict.request.requestId, normalizeScopes(verdict.request.scopes), version, baseline);
+  return refusedRequestFix(verdict);
+}
+
+/** Why a request must not be approved, and the commands to review or reject it instead. */
+export function refusedRequestFix(v: Extract<ApprovalVerdict, { safe: false }>): Fix {
+  const rejectable = v.request !== null && SAFE_REQUEST_ID.test(v.requestId);
+  return rejectable
+    ? {
+        command: `openclaw devices reject ${v.requestId}`,
+        explanation: `Do not approve request ${v.requestId}: ${v.refusals.map((r) => r.reason).join("; ")}. Review it with \`openclaw devices list\`; if you did not start it yourself, reject it with the command above.`,
+      }
+    : {
+        command: "openclaw devices list",
+        explanation: `Do not approve request ${v.requestId}: ${v.refusals.map((r) => r.reason).join("; ")}. \`openclaw devices list\` shows what is pending now; \`scope-watchdog check\` offers an approve command only for a request it has checked.`,
+      };
 }
 
 /** How to get a pending request created for the local device when none exists yet. */

@@ -1,6 +1,6 @@
 // Detection: (pairing snapshot, version, requirements, last good state, now) -> findings. Pure.
 
-import { approvedBaseline, localPaired, pendingExpiresInMs } from "../common/pairing.js";
+import { approvedBaseline, localPaired, pendingExpiresInMs, shortId } from "../common/pairing.js";
 import {
   formatScopes,
   missingScopes,
@@ -19,13 +19,14 @@ import type {
   Severity,
 } from "../common/types.js";
 import {
-  approveFix,
   eraOf,
   impactOfNarrowBaseline,
   PAIRING_REQUIRED,
+  refusedRequestFix,
+  requestFix,
   requestRepairFix,
-  shortId,
 } from "./explain.js";
+import { approvalVerdict } from "./guards.js";
 import type { OpenClawVersion } from "./version.js";
 
 export interface DetectInput {
@@ -83,11 +84,6 @@ function timeText(ms: number): string {
     .toISOString()
     .replace("T", " ")
     .replace(/\.\d+Z$/, " UTC");
-}
-
-function isLoopbackIp(ip: string | undefined): boolean {
-  if (!ip) return true;
-  return /^(127\.|::1$|::ffff:127\.)/.test(ip) || ip === "localhost";
 }
 
 function stateFindings(snapshot: PairingSnapshot): Finding[] {
@@ -157,9 +153,8 @@ function localPendingFindings(
       deviceId: req.deviceId,
       requestId: req.requestId,
       scopes: normalizeScopes(req.scopes),
-      fix: approveFix(
-        req.requestId,
-        normalizeScopes(req.scopes),
+      fix: requestFix(
+        approvalVerdict(req.requestId, input.snapshot, input.nowMs),
         input.version,
         paired ? approvedBaseline(paired) : [],
       ),
@@ -191,41 +186,72 @@ function localPendingFindings(
   return out;
 }
 
+/** How many other devices' requests a finding names; the rest are counted. */
+const OTHER_REQUESTS_NAMED = 5;
+
+function describeOther(req: PendingRequest): string {
+  const who = [
+    req.displayName,
+    req.clientId && `client ${req.clientId}${req.clientMode ? `/${req.clientMode}` : ""}`,
+    req.remoteIp && `from ${req.remoteIp}`,
+  ]
+    .filter(Boolean)
+    .join(", ");
+  const roles = rolesOf(req);
+  return `request ${req.requestId} of device ${shortId(req.deviceId)}${who ? ` (${who})` : ""} for ${formatScopes(req.scopes)}${roles.length ? ` as ${roles.join(", ")}` : ""}`;
+}
+
+/**
+ * Every other device's pending request as one finding (one incident however many arrive: a flood of requests
+ * stays one notification). The watchdog never approves them and never tells anyone to.
+ */
 function otherPendingFindings(input: DetectInput, requests: PendingRequest[]): Finding[] {
+  const first = requests[0];
+  if (!first) return [];
   const identity = input.snapshot.identity;
-  return requests.map((req) => {
-    const impersonates = identity !== null && req.deviceId === identity.deviceId;
-    const powerful =
-      req.scopes.some((s) => s === OPERATOR_ADMIN || s === OPERATOR_PAIRING) ||
-      rolesOf(req).some((r) => r !== "operator");
-    const who = [
-      req.displayName,
-      req.clientId && `client ${req.clientId}${req.clientMode ? `/${req.clientMode}` : ""}`,
-      req.remoteIp && `from ${req.remoteIp}`,
-    ]
-      .filter(Boolean)
-      .join(", ");
-    const f: Finding = {
-      code: "pairing-request-other-device",
-      severity: impersonates || powerful ? "warning" : "info",
-      message: impersonates
-        ? `A pairing request ${req.requestId} claims this machine's device id with a different public key.`
-        : `Another device ${shortId(req.deviceId)}${who ? ` (${who})` : ""} asks for ${formatScopes(req.scopes)}${rolesOf(req).length ? ` as ${rolesOf(req).join(", ")}` : ""}: request ${req.requestId}.`,
-      impact: impersonates
-        ? "Do not approve it: it is not this machine's key. The watchdog never approves it."
-        : `Approve it only if you started pairing that device yourself${isLoopbackIp(req.remoteIp) ? "" : "; it connects from another host"}. The watchdog never approves other devices.`,
-      deviceId: req.deviceId,
-      requestId: req.requestId,
-      scopes: normalizeScopes(req.scopes),
-    };
-    if (!impersonates) {
-      f.fix = {
-        command: `openclaw devices reject ${req.requestId}`,
-        explanation: `Rejects the request if you do not recognise the device; if you do, approve it instead with openclaw devices approve ${req.requestId}.`,
-      };
-    }
-    return f;
-  });
+  const impersonating = requests.filter((r) => identity !== null && r.deviceId === identity.deviceId);
+  const powerful = requests.some(
+    (r) =>
+      r.scopes.some((s) => s === OPERATOR_ADMIN || s === OPERATOR_PAIRING) ||
+      rolesOf(r).some((role) => role !== "operator"),
+  );
+  const named = requests.slice(0, OTHER_REQUESTS_NAMED).map(describeOther);
+  const more = requests.length - named.length;
+  const single = requests.length === 1;
+  // another device's request never passes approvalVerdict (the own-device guard): this is always its "why not"
+  const refusedFix = (id: string) => {
+    const v = approvalVerdict(id, input.snapshot, input.nowMs);
+    return v.safe
+      ? { command: "openclaw devices list", explanation: "Review it before approving." }
+      : refusedRequestFix(v);
+  };
+  const message = single
+    ? impersonating.length > 0
+      ? `A pairing request ${first.requestId} claims this machine's device id with a different public key.`
+      : `Another device asks to pair: ${named[0]}.`
+    : `${requests.length} pairing requests from other devices: ${named.join("; ")}${more > 0 ? `; and ${more} more` : ""}.${impersonating.length > 0 ? ` ${impersonating.length} of them claim this machine's device id with a different key.` : ""}`;
+  const f: Finding = {
+    code: "pairing-request-other-device",
+    severity: impersonating.length > 0 || powerful ? "warning" : "info",
+    message,
+    impact:
+      impersonating.length > 0
+        ? "A request with this machine's device id and another key is not this machine: do not approve it. The watchdog never approves other devices."
+        : "The watchdog never approves other devices, and nothing here vouches for them: do not approve a request you did not start yourself.",
+    fix: single
+      ? refusedFix(first.requestId)
+      : {
+          command: "openclaw devices list",
+          explanation:
+            "Do not approve these from here: they are not this machine's device. Review them; reject each one you did not start with openclaw devices reject <requestId>.",
+        },
+  };
+  if (single) {
+    f.deviceId = first.deviceId;
+    f.requestId = first.requestId;
+    f.scopes = normalizeScopes(first.scopes);
+  }
+  return [f];
 }
 
 function baselineFindings(
@@ -274,7 +300,12 @@ function baselineFindings(
     ? missingScopes(baseline, input.requiredScopes)
     : normalizeScopes(input.requiredScopes);
   if (missing.length > 0) {
-    const covering = localPending.find((req) => missing.every((s) => scopeSatisfied(req.scopes, s)));
+    // the request to approve: one that covers what is missing and that a person may approve (approvalVerdict);
+    // a covering request the guards refuse is named with why not, never offered
+    const verdicts = localPending
+      .filter((req) => missing.every((s) => scopeSatisfied(req.scopes, s)))
+      .map((req) => approvalVerdict(req.requestId, input.snapshot, input.nowMs));
+    const covering = verdicts.find((v) => v.safe) ?? verdicts[0];
     const severity: Severity =
       era === "pre-4.25"
         ? "critical"
@@ -282,7 +313,7 @@ function baselineFindings(
           ? "warning"
           : "info";
     const fix = covering
-      ? approveFix(covering.requestId, normalizeScopes(covering.scopes), input.version, baseline)
+      ? requestFix(covering, input.version, baseline)
       : era === "sqlite" && input.autoApproveLocal !== false
         ? undefined
         : requestRepairFix(input.version, identity.deviceId);
@@ -297,7 +328,7 @@ function baselineFindings(
       impact: impactOfNarrowBaseline(era, input.autoApproveLocal),
       deviceId: identity.deviceId,
       scopes: missing,
-      ...(covering ? { requestId: covering.requestId } : {}),
+      ...(covering ? { requestId: covering.safe ? covering.request.requestId : covering.requestId } : {}),
       ...(fix ? { fix } : {}),
     });
   }

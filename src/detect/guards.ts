@@ -2,10 +2,9 @@
 // place that decides whether a request is safe to approve, for the remediation policy, the interpreter that
 // re-checks before it runs, and every fix text a person is shown.
 
-import { approvedBaseline, pendingExpiresInMs, rolesOf } from "../common/pairing.js";
+import { approvedBaseline, localPaired, pendingExpiresInMs, rolesOf, shortId } from "../common/pairing.js";
 import { formatScopes, missingScopes, normalizeScopes } from "../common/scopes.js";
-import type { LocalIdentity, PairedDevice, PendingRequest } from "../common/types.js";
-import { shortId } from "./explain.js";
+import type { LocalIdentity, PairedDevice, PairingSnapshot, PendingRequest } from "../common/types.js";
 
 /**
  * Client ids that sign with the machine's shared device identity from a terminal or the gateway itself
@@ -37,6 +36,8 @@ export const SAFE_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const MAX_FUTURE_SKEW_MS = 60_000;
 
 export type GuardId =
+  /** The request is in the pairing state now (an id seen only in a log line is not enough). */
+  | "present"
   | "request-id"
   | "own-device"
   | "own-key"
@@ -61,7 +62,9 @@ export interface GuardContext {
   identity: LocalIdentity | null;
   /** The gateway's record for the local device, if any. */
   paired: PairedDevice | undefined;
-  allowScopes: readonly string[];
+  /** remediation.allowScopes; "any" when a person decides (the fix texts), not the watchdog. */
+  allowScopes: readonly string[] | "any";
+  /** How close to its expiry a request may be; 0 for what a person is shown. */
   expiryMarginMs: number;
 }
 
@@ -118,11 +121,13 @@ const GUARDS: ReadonlyArray<[GuardId, Guard]> = [
         : "the gateway's record for this device has a different public key than this machine's identity",
   ],
   [
+    // OpenClaw records no remoteIp for a direct local client (reportedClientIp is suppressed when isLocalClient,
+    // reference §4.1); any value, 127.0.0.1 included, means a proxy or a remote path
     "loopback",
     (r) =>
-      r.remoteIp === undefined || r.remoteIp === "" || isLoopbackAddress(r.remoteIp)
+      r.remoteIp === undefined || r.remoteIp.trim() === ""
         ? null
-        : `it comes from ${r.remoteIp}, not from this machine's loopback`,
+        : `it records the address ${r.remoteIp}: OpenClaw leaves that empty for a client directly on this machine, so it came through a proxy or from another host`,
   ],
   [
     "client",
@@ -183,10 +188,12 @@ const GUARDS: ReadonlyArray<[GuardId, Guard]> = [
   [
     "allow-list",
     (r, c) => {
-      const outside = normalizeScopes(r.scopes).filter((s) => !c.allowScopes.includes(s));
+      const allow = c.allowScopes;
+      if (allow === "any") return null;
+      const outside = normalizeScopes(r.scopes).filter((s) => !allow.includes(s));
       return outside.length === 0
         ? null
-        : `it asks for ${formatScopes(outside)}, outside remediation.allowScopes (${formatScopes(normalizeScopes(c.allowScopes))}); the whole request is refused`;
+        : `it asks for ${formatScopes(outside)}, outside remediation.allowScopes (${formatScopes(normalizeScopes(allow))}); the whole request is refused`;
     },
   ],
   [
@@ -203,7 +210,7 @@ const GUARDS: ReadonlyArray<[GuardId, Guard]> = [
   ],
 ];
 
-/** Every guard a request fails; an empty list means it may be approved. */
+/** Every guard a request fails; an empty list means the watchdog may approve it (the rate bounds aside). */
 export function checkRequest(req: PendingRequest, ctx: GuardContext): Refusal[] {
   const out: Refusal[] = [];
   for (const [guard, check] of GUARDS) {
@@ -211,4 +218,45 @@ export function checkRequest(req: PendingRequest, ctx: GuardContext): Refusal[] 
     if (reason !== null) out.push({ guard, reason });
   }
   return out;
+}
+
+/** What a person may be shown for one request id: `openclaw devices approve <id>`, or why not. */
+export type ApprovalVerdict =
+  | { safe: true; request: PendingRequest }
+  | { safe: false; requestId: string; request: PendingRequest | null; refusals: Refusal[] };
+
+/**
+ * DESIGN §5 for what is shown: the one decision behind every approve command in `check`, `status`, `fix`,
+ * notifications and their buttons. A request is offered for approval only when it is in the pairing state now
+ * (not only named by a log line) and passes every guard the watchdog applies to itself, except the allow-list
+ * (and the rate bounds, which are not about the request); an expired request is never offered.
+ */
+export function approvalVerdict(
+  requestId: string,
+  snapshot: PairingSnapshot,
+  nowMs: number,
+): ApprovalVerdict {
+  const request = snapshot.pending.find((r) => r.requestId === requestId) ?? null;
+  if (!request)
+    return {
+      safe: false,
+      requestId,
+      request: null,
+      refusals: [
+        {
+          guard: "present",
+          reason:
+            "it is not among the pending requests now (it expired, was handled, or was replaced by a newer one)",
+        },
+      ],
+    };
+  const refusals = checkRequest(request, {
+    nowMs,
+    identity: snapshot.identity,
+    paired: localPaired(snapshot),
+    // the allow-list limits what the watchdog approves by itself, not what a person may
+    allowScopes: "any",
+    expiryMarginMs: 0,
+  });
+  return refusals.length === 0 ? { safe: true, request } : { safe: false, requestId, request, refusals };
 }

@@ -1,8 +1,10 @@
 // Findings from what the live sources saw (gateway log lines, the watchdog's own connection): pure.
 
+import { approvedBaseline, localPaired, shortId } from "../common/pairing.js";
 import { formatScopes, normalizeScopes } from "../common/scopes.js";
-import type { Finding, Observation } from "../common/types.js";
-import { approveFix, PAIRING_REQUIRED, shortId } from "./explain.js";
+import type { Finding, Observation, PairingSnapshot } from "../common/types.js";
+import { PAIRING_REQUIRED, requestFix } from "./explain.js";
+import { type ApprovalVerdict, approvalVerdict } from "./guards.js";
 import type { OpenClawVersion } from "./version.js";
 
 export interface ObservationContext {
@@ -18,6 +20,8 @@ export interface ObservationContext {
   version: OpenClawVersion | null;
   /** How long the gateway must stay unreachable before it is a finding. */
   unreachableAfterMs: number;
+  /** The pairing state now: a request id from a log line is offered for approval only when it is pending here. */
+  snapshot: PairingSnapshot | null;
 }
 
 const REFUSALS = new Set(["pairing-required-close", "gateway-connect-failed"]);
@@ -78,8 +82,18 @@ function refusalFindings(obs: readonly Observation[], ctx: ObservationContext): 
     if (device) f.deviceId = device;
     if (last.requestId) f.requestId = last.requestId;
     if (last.scopes?.length) f.scopes = normalizeScopes(last.scopes);
-    if (local && last.requestId)
-      f.fix = approveFix(last.requestId, normalizeScopes(last.scopes ?? []), ctx.version);
+    if (local && last.requestId) {
+      const verdict: ApprovalVerdict = ctx.snapshot
+        ? approvalVerdict(last.requestId, ctx.snapshot, ctx.nowMs)
+        : {
+            safe: false,
+            requestId: last.requestId,
+            request: null,
+            refusals: [{ guard: "present", reason: "the pairing state could not be read" }],
+          };
+      const paired = ctx.snapshot ? localPaired(ctx.snapshot) : undefined;
+      f.fix = requestFix(verdict, ctx.version, paired ? approvedBaseline(paired) : []);
+    }
     out.push(f);
   }
   return out;

@@ -29,10 +29,10 @@ const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
  * pending upgrade is identified by its device, not its id; another device's request is its own incident.
  */
 export function fingerprint(f: Finding): string {
-  const parts: string[] = [f.code, f.deviceId ?? ""];
   const key = codeInfo(f.code).incidentKey;
+  if (key === "code") return f.code;
+  const parts: string[] = [f.code, f.deviceId ?? ""];
   if (key === "device+file") parts.push(f.file ?? f.message);
-  if (key === "device+request") parts.push(f.requestId ?? "");
   return parts.join("|");
 }
 

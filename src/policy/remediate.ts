@@ -2,12 +2,12 @@
 // DESIGN §5 live here, and the interpreter (src/actions/remediate/run.ts) re-runs them on every request it is
 // about to approve.
 
-import { approvedBaseline, localPaired, pendingExpiresInMs, rolesOf } from "../common/pairing.js";
+import { approvedBaseline, localPaired, pendingExpiresInMs, rolesOf, shortId } from "../common/pairing.js";
 import { CLI_DEFAULT_SCOPES_2026_4, formatScopes, missingScopes, normalizeScopes } from "../common/scopes.js";
 import type { PairedDevice, PairingSnapshot, PairingStore, PendingRequest } from "../common/types.js";
 import type { RemediationConfig } from "../config/schema-remediation.js";
-import { shortId } from "../detect/explain.js";
-import { checkRequest, type GuardContext, type Refusal, SAFE_REQUEST_ID } from "../detect/guards.js";
+import { refusedRequestFix } from "../detect/explain.js";
+import { approvalVerdict, checkRequest, type GuardContext, type Refusal } from "../detect/guards.js";
 import { CLI_LEAST_PRIVILEGE_SINCE, isBefore, type OpenClawVersion } from "../detect/version.js";
 
 export type RemediationAction = "approve" | "request-repair" | "notify" | "skip";
@@ -103,33 +103,36 @@ function isoTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 }
 
-function otherDeviceDecision(req: PendingRequest): Decision {
-  const who = [
-    req.clientId && `client ${req.clientId}`,
-    req.remoteIp && `from ${req.remoteIp}`,
-    req.displayName && `"${req.displayName}"`,
-  ]
-    .filter(Boolean)
-    .join(", ");
+/** How many other devices' requests a decision names; the rest are counted (a flood stays one small entry). */
+const OTHER_REQUESTS_NAMED = 5;
+
+/** Every other device's request in one decision: the watchdog never approves them, and never lists them all. */
+function otherDevicesDecision(requests: readonly PendingRequest[], input: RemediationInput): Decision {
+  const named = requests.slice(0, OTHER_REQUESTS_NAMED).map((req) => {
+    const who = [req.clientId && `client ${req.clientId}`, req.remoteIp && `from ${req.remoteIp}`]
+      .filter(Boolean)
+      .join(", ");
+    return `${req.requestId} (device ${shortId(req.deviceId)}${who ? `, ${who}` : ""})`;
+  });
+  const more = requests.length - named.length;
+  const only = requests.length === 1 ? requests[0] : undefined;
   return {
     action: "skip",
-    requestId: req.requestId,
-    deviceId: req.deviceId,
-    scopes: normalizeScopes(req.scopes),
+    ...(only
+      ? { requestId: only.requestId, deviceId: only.deviceId, scopes: normalizeScopes(only.scopes) }
+      : {}),
     reasons: [
-      `Request ${req.requestId} is for another device ${shortId(req.deviceId)}${who ? ` (${who})` : ""}; the watchdog never approves other devices.`,
-      "Approve it yourself only if you started pairing that device; otherwise reject it.",
+      `${requests.length === 1 ? "A request is" : `${requests.length} requests are`} for other devices: ${named.join("; ")}${more > 0 ? `; and ${more} more` : ""}. The watchdog never approves other devices.`,
+      "Do not approve them from here: nothing vouches for them. If you did not start pairing a device yourself, reject its request.",
     ],
-    command: SAFE_REQUEST_ID.test(req.requestId)
-      ? `openclaw devices reject ${req.requestId}`
-      : "openclaw devices list",
+    command: only ? commandFor(only, input) : "openclaw devices list",
   };
 }
 
-function approveCommand(req: PendingRequest): string {
-  return SAFE_REQUEST_ID.test(req.requestId)
-    ? `openclaw devices approve ${req.requestId}`
-    : "openclaw devices list";
+/** The command a person is shown for a request: approve only when approvalVerdict allows it, else review or reject. */
+function commandFor(req: PendingRequest, input: Pick<RemediationInput, "snapshot" | "nowMs">): string {
+  const v = approvalVerdict(req.requestId, input.snapshot, input.nowMs);
+  return v.safe ? `openclaw devices approve ${req.requestId}` : refusedRequestFix(v).command;
 }
 
 /** What to do about the local device's pairing: one decision per pending request and per problem. */
@@ -137,7 +140,8 @@ export function decideRemediation(input: RemediationInput): Decision[] {
   const { snapshot } = input;
   const identity = snapshot.identity;
   const local = (r: PendingRequest) => identity !== null && r.deviceId === identity.deviceId;
-  const decisions: Decision[] = snapshot.pending.filter((r) => !local(r)).map(otherDeviceDecision);
+  const others = snapshot.pending.filter((r) => !local(r));
+  const decisions: Decision[] = others.length > 0 ? [otherDevicesDecision(others, input)] : [];
   if (!identity) return decisions;
   const deviceId = identity.deviceId;
   const paired = localPaired(snapshot);
@@ -153,7 +157,7 @@ export function decideRemediation(input: RemediationInput): Decision[] {
       command: `openclaw devices remove ${deviceId}`,
     });
     for (const r of requests)
-      decisions.push(refusedDecision(r, checkRequest(r, guardContext(input, paired))));
+      decisions.push(refusedDecision(r, checkRequest(r, guardContext(input, paired)), input));
     return decisions;
   }
   const missing = paired ? missingForDevice(paired, input.requiredScopes) : [];
@@ -181,11 +185,11 @@ export function decideRemediation(input: RemediationInput): Decision[] {
         { ...notify([what, ...why], "openclaw devices list"), action: blocked ? "notify" : "skip" },
       ];
     for (const req of requests) {
-      const refusals = checkRequest(req, ctx).filter((r) => r.guard !== "allow-list");
+      const verdict = approvalVerdict(req.requestId, snapshot, input.nowMs);
       decisions.push(
-        refusals.length > 0
-          ? refusedDecision(req, refusals)
-          : { ...notify([what, ...why], approveCommand(req), req), action: blocked ? "notify" : "skip" },
+        verdict.safe
+          ? { ...notify([what, ...why], commandFor(req, input), req), action: blocked ? "notify" : "skip" }
+          : refusedDecision(req, verdict.refusals, input),
       );
     }
     return decisions;
@@ -195,7 +199,7 @@ export function decideRemediation(input: RemediationInput): Decision[] {
   for (const req of requests) {
     const refusals = checkRequest(req, ctx);
     if (refusals.length > 0) {
-      decisions.push(refusedDecision(req, refusals));
+      decisions.push(refusedDecision(req, refusals, input));
     } else if (chosen) {
       decisions.push({
         action: "skip",
@@ -272,9 +276,10 @@ function backoffWait(input: RemediationInput, deviceId: string): string | null {
     : null;
 }
 
-function refusedDecision(req: PendingRequest, refusals: Refusal[]): Decision {
+function refusedDecision(req: PendingRequest, refusals: Refusal[], input: RemediationInput): Decision {
   // Only too close to expiry: the next refused call creates a fresh request, and the next pass takes that.
   const onlyExpiry = refusals.every((r) => r.guard === "expiry");
+  const command = commandFor(req, input);
   return {
     action: onlyExpiry ? "skip" : "notify",
     requestId: req.requestId,
@@ -284,9 +289,11 @@ function refusedDecision(req: PendingRequest, refusals: Refusal[]): Decision {
       `Request ${req.requestId} is not approved automatically: ${refusals.map((r) => r.reason).join("; ")}.`,
       onlyExpiry
         ? "The next refused connection creates a fresh request; the watchdog takes that one."
-        : "Review it yourself before approving or rejecting it.",
+        : command.startsWith("openclaw devices approve ")
+          ? "It passes every guard but remediation.allowScopes: approve it yourself if you want it to have those scopes."
+          : "Do not approve it: review it, and reject it if you did not start it yourself.",
     ],
-    command: "openclaw devices list",
+    command,
   };
 }
 

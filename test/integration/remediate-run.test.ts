@@ -183,7 +183,7 @@ describe("request id churn", () => {
     const w = await world({ control: { churnApproves: 1, churnPatch: { remoteIp: "203.0.113.9" } } });
     const d = only(await w.remediator.runOnce());
     expect(d.outcome?.status).toBe("refused");
-    expect(d.outcome?.message).toMatch(/comes from 203\.0\.113\.9/);
+    expect(d.outcome?.message).toMatch(/records the address 203\.0\.113\.9/);
     expect(await w.argvs()).toEqual(["list --json", `approve ${w.seed.requestId}`, "list --json"]);
     expect(await w.approvedScopes()).toEqual(["operator.approvals"]);
   });

@@ -147,11 +147,32 @@ describe("detectFindings", () => {
     const admin = asks(["operator.admin"]);
     expect(codes(admin)).toEqual(["warning:pairing-request-other-device"]);
     expect(admin[0]?.fix?.command).toBe("openclaw devices reject req-x");
-    expect(codes(asks(["operator.read"], "192.168.1.20"))).toEqual(["info:pairing-request-other-device"]);
-    expect(asks(["operator.read"], "192.168.1.20")[0]?.impact).toMatch(/another host/);
+    expect(admin[0]?.fix?.explanation).toMatch(/^Do not approve request req-x: it is for device /);
+    const remote = asks(["operator.read"], "192.168.1.20");
+    expect(codes(remote)).toEqual(["info:pairing-request-other-device"]);
+    expect(remote[0]?.message).toContain("from 192.168.1.20");
+    for (const f of [...admin, ...remote]) expect(JSON.stringify(f)).not.toMatch(/devices approve/);
   });
 
-  it("a request claiming the local id with another key is a warning and never gets a fix", () => {
+  it("a flood of other devices' requests is one finding that names five and counts the rest", () => {
+    const flood = Array.from({ length: 1_000 }, (_, i) =>
+      pending(["operator.read"], {
+        ...OTHER,
+        deviceId: i.toString(16).padStart(64, "0"),
+        requestId: `r${i}`,
+      }),
+    );
+    const fs = detectFindings(input("2026.4.20", snapshot({ paired: [paired(CLI_SCOPES)], pending: flood })));
+    expect(codes(fs)).toEqual(["info:pairing-request-other-device"]);
+    expect(fs[0]?.message).toMatch(
+      /^1000 pairing requests from other devices: request r0 .*; and 995 more\.$/,
+    );
+    expect(fs[0]?.message.match(/request r\d+/g)).toHaveLength(5);
+    expect(fs[0]?.fix?.command).toBe("openclaw devices list");
+    expect(fs[0]?.requestId).toBeUndefined();
+  });
+
+  it("a request claiming the local id with another key is a warning, and its fix says not to approve it", () => {
     const fs = detectFindings(
       input(
         "2026.4.20",
@@ -159,7 +180,11 @@ describe("detectFindings", () => {
       ),
     );
     expect(codes(fs)).toEqual(["warning:pairing-request-other-device"]);
-    expect(fs[0]?.fix).toBeUndefined();
+    expect(fs[0]?.message).toMatch(/claims this machine's device id with a different public key/);
+    expect(fs[0]?.fix?.command).toBe("openclaw devices reject req-1");
+    expect(fs[0]?.fix?.explanation).toMatch(
+      /^Do not approve request req-1: it claims this machine's device id/,
+    );
   });
 
   it("compares with the last good state: narrowing is scope-regression, a new id device-identity-changed", () => {

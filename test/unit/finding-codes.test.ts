@@ -49,10 +49,10 @@ describe("finding-code catalogue", () => {
     });
     // a pending upgrade keeps its incident while its request id churns
     expect(fingerprint(f({ requestId: "a" }))).toBe(fingerprint(f({ requestId: "b" })));
-    // another device's requests are one incident each
+    // every other device's request is one incident: a flood of requests stays one notification
     const other = { code: "pairing-request-other-device" as const };
-    expect(fingerprint(f({ ...other, requestId: "a" }))).not.toBe(
-      fingerprint(f({ ...other, requestId: "b" })),
+    expect(fingerprint(f({ ...other, requestId: "a", deviceId: "d1" }))).toBe(
+      fingerprint(f({ ...other, requestId: "b", deviceId: "d2" })),
     );
     // each unreadable file is its own problem
     const unreadable = { code: "state-unreadable" as const };

@@ -33,12 +33,12 @@ describe("incidents", () => {
     expect(r.events).toMatchObject([{ type: "eased", from: "critical" }]);
   });
 
-  it("keeps different state files and other devices' requests apart", () => {
+  it("keeps different state files apart, and every other device's request in one incident", () => {
     expect(fingerprint(f("state-unreadable", "warning", { file: "/a" }))).not.toBe(
       fingerprint(f("state-unreadable", "warning", { file: "/b" })),
     );
-    expect(fingerprint(f("pairing-request-other-device", "info", { requestId: "x" }))).not.toBe(
-      fingerprint(f("pairing-request-other-device", "info", { requestId: "y" })),
+    expect(fingerprint(f("pairing-request-other-device", "info", { requestId: "x", deviceId: "d1" }))).toBe(
+      fingerprint(f("pairing-request-other-device", "info", { requestId: "y", deviceId: "d2" })),
     );
     expect(fingerprint(f("scope-upgrade-pending", "warning", { requestId: "x" }))).toBe(
       fingerprint(f("scope-upgrade-pending", "warning", { requestId: "y" })),

@@ -2,9 +2,15 @@ import { describe, expect, it } from "vitest";
 import type { Observation } from "../../src/common/types.js";
 import { detectObservationFindings, type ObservationContext } from "../../src/detect/observations.js";
 import { parseOpenClawVersion } from "../../src/detect/version.js";
+import { CLI_SCOPES, ME, paired, pending, REF_NOW, snapshot } from "../helpers/records.js";
 
-const NOW = 1_800_000_000_000;
-const LOCAL = "a".repeat(64);
+const NOW = REF_NOW;
+const LOCAL = ME.deviceId;
+/** The state the daemon read at the same time: narrowed, with the request the log line names pending. */
+const narrowed = snapshot({
+  paired: [paired(["operator.approvals"])],
+  pending: [pending(CLI_SCOPES, { requestId: "r1" })],
+});
 const WATCHDOG = "w".repeat(64);
 const ctx: ObservationContext = {
   nowMs: NOW,
@@ -14,6 +20,7 @@ const ctx: ObservationContext = {
   healthySinceMs: null,
   version: parseOpenClawVersion("2026.4.20"),
   unreachableAfterMs: 120_000,
+  snapshot: narrowed,
 };
 
 function obs(kind: Observation["kind"], extra: Partial<Observation> = {}): Observation {
@@ -43,6 +50,27 @@ describe("detectObservationFindings", () => {
     });
     expect(fs[0]?.fix?.command).toBe("openclaw devices approve r1");
     expect(fs[0]?.message).toContain("device is asking for more scopes");
+  });
+
+  it("offers no approve command for a request id the pairing state does not hold (an id from a log line)", () => {
+    const fs = detectObservationFindings([close({ requestId: "gone" })], ctx);
+    expect(fs[0]?.requestId).toBe("gone");
+    expect(fs[0]?.fix?.command).toBe("openclaw devices list");
+    expect(fs[0]?.fix?.explanation).toMatch(
+      /^Do not approve request gone: it is not among the pending requests now/,
+    );
+  });
+
+  it("offers no approve command for a pending request the guards refuse, and says why and how to reject it", () => {
+    const proxied = snapshot({
+      paired: [paired(["operator.approvals"])],
+      pending: [pending(CLI_SCOPES, { requestId: "r1", remoteIp: "127.0.0.1" })],
+    });
+    const fs = detectObservationFindings([close()], { ...ctx, snapshot: proxied });
+    expect(fs[0]?.fix?.command).toBe("openclaw devices reject r1");
+    expect(fs[0]?.fix?.explanation).toMatch(
+      /^Do not approve request r1: it records the address 127\.0\.0\.1/,
+    );
   });
 
   it("groups repeated refusals of one device into one finding with the newest request id and a count", () => {

@@ -190,13 +190,19 @@ describe("every guard refuses its hostile input (and nothing else refuses it)", 
 
   it.each([
     ["no remoteIp", undefined],
-    ["127.0.0.1", "127.0.0.1"],
-    ["127.45.0.3", "127.45.0.3"],
-    ["::1", "::1"],
-    ["::ffff:127.0.0.1", "::ffff:127.0.0.1"],
-  ])("accepts a loopback source (%s)", (_n, ip) => {
-    expect(checkRequest(pending(ip ? { remoteIp: ip } : {}), guardCtx())).toEqual([]);
+    ["an empty one", ""],
+    ["blanks", "  "],
+  ])("accepts a direct local client: %s", (_n, ip) => {
+    expect(checkRequest(pending(ip === undefined ? {} : { remoteIp: ip }), guardCtx())).toEqual([]);
   });
+
+  // OpenClaw records remoteIp only for a client that is not directly local (behind a proxy, or remote)
+  it.each(["127.0.0.1", "127.45.0.3", "::1", "::ffff:127.0.0.1", "10.9.8.7", "localhost"])(
+    "refuses any recorded address, loopback included (%s)",
+    (ip) => {
+      expect(checkRequest(pending({ remoteIp: ip }), guardCtx()).map((r) => r.guard)).toEqual(["loopback"]);
+    },
+  );
 
   it.each(["128.0.0.1", "127.0.0.256", "::2", "0.0.0.0", ""])("isLoopbackAddress(%j) is false", (ip) => {
     expect(isLoopbackAddress(ip)).toBe(false);
@@ -223,11 +229,24 @@ describe("every guard refuses its hostile input (and nothing else refuses it)", 
     expect(approvals(ds).map((d) => d.requestId)).toEqual([REQUEST]);
   });
 
+  it("answers a flood of other devices' requests with one small decision, never one per request", () => {
+    const flood = Array.from({ length: 5_000 }, (_, i) =>
+      pending({ requestId: `o${i}`, deviceId: i.toString(16).padStart(64, "e"), publicKey: OTHER_KEY }),
+    );
+    const ds = decideRemediation(input({}, [...flood, pending()]));
+    const skips = ds.filter((d) => d.action === "skip");
+    expect(skips).toHaveLength(1);
+    expect(skips[0]?.reasons[0]).toMatch(/^5000 requests are for other devices: o0 .*; and 4995 more\./);
+    expect(JSON.stringify(skips[0]).length).toBeLessThan(2_000);
+    expect(skips[0]?.command).toBe("openclaw devices list");
+    expect(approvals(ds).map((d) => d.requestId)).toEqual([REQUEST]);
+  });
+
   it("approves only the newest valid local request and explains the refused one", () => {
     const hostile = pending({ requestId: "hostile", remoteIp: "10.9.8.7", ts: NOW - 5_000 });
     const ds = decideRemediation(input({}, [pending(), hostile]));
     expect(approvals(ds).map((d) => d.requestId)).toEqual([REQUEST]);
-    expect(ds.find((d) => d.requestId === "hostile")?.reasons[0]).toMatch(/comes from 10\.9\.8\.7/);
+    expect(ds.find((d) => d.requestId === "hostile")?.reasons[0]).toMatch(/records the address 10\.9\.8\.7/);
   });
 });
 
@@ -243,8 +262,9 @@ describe("policies", () => {
     const ds = decideRemediation(
       input({ config: { ...input().config, policy: "notify", allowScopes: [] } }, [req]),
     );
-    expect(ds[0]?.command).toBe("openclaw devices list");
+    expect(ds[0]?.command).toBe(`openclaw devices reject ${req.requestId}`);
     expect(ds[0]?.reasons[0]).toMatch(/the iOS app/);
+    expect(ds[0]?.reasons[1]).toMatch(/^Do not approve it/);
   });
 
   it("approve-local never creates a request: with none pending it notifies", () => {

@@ -83,7 +83,8 @@ describe("createMetrics", () => {
     expect(sample(text, 'scope_watchdog_findings{code="pairing-request-other-device",severity="info"}')).toBe(
       2,
     );
-    expect(sample(text, 'scope_watchdog_incidents_open{severity="info"}')).toBe(2);
+    // two findings of other devices' requests are one incident (catalogue incident key "code")
+    expect(sample(text, 'scope_watchdog_incidents_open{severity="info"}')).toBe(1);
     expect(sample(text, 'scope_watchdog_incidents_open{severity="warning"}')).toBe(1);
 
     m.observeEvaluation(evaluation([pending]));
