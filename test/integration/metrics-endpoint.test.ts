@@ -101,6 +101,9 @@ describe("metrics endpoint", () => {
     expect(res.body).toMatch(/^process_cpu_seconds_total \d/m);
     expect(res.body).toMatch(/^process_resident_memory_bytes [1-9]\d{6,}$/m);
     expect(res.body).toMatch(/^nodejs_heap_size_used_bytes [1-9]/m);
+    expect(res.body).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+    // sampled once a second, these would read the interval as delay (metrics-registry.ts)
+    expect(res.body).not.toMatch(/^nodejs_eventloop_lag_(min|max|mean|stddev|p\d+)_seconds/m);
     // it parses; the only lint findings are prom-client's own gauges named *_total (prometheus/client_js#283),
     // none in a scope_watchdog_* family (linted alone, with no findings at all, in the next test)
     expect(promtoolCheckMetrics(res.body)).toEqual({

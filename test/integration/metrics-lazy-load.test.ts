@@ -2,12 +2,11 @@
 // preload that lists the modules it loaded when it exits. The same daemon with metrics on is the control: the list
 // does show prom-client when it is loaded.
 
-import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
-import { describe, expect, it, onTestFinished } from "vitest";
-import { CLI } from "../helpers/cli.js";
+import { describe, expect, it } from "vitest";
+import { spawnRun } from "../helpers/cli.js";
 import {
   fakeOpenClawInstall,
   LegacyStateDir,
@@ -43,27 +42,11 @@ async function loadedModules(config: Record<string, unknown>, ready: string): Pr
     }),
   );
   const list = path.join(root, "modules.json");
-  const child = spawn(process.execPath, ["--import", PRELOAD, CLI, "run", "--config", file], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: path.join(root, "home"),
-      XDG_STATE_HOME: path.join(root, "state"),
-      XDG_RUNTIME_DIR: path.join(root, "run"),
-      LOADED_MODULES_FILE: list,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+  const { child, output } = spawnRun(root, file, {
+    nodeArgs: ["--import", PRELOAD],
+    env: { LOADED_MODULES_FILE: list },
   });
-  onTestFinished(() => {
-    if (child.exitCode === null) child.kill("SIGKILL");
-  });
-  let out = "";
-  child.stdout.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  await expect.poll(() => out.includes(`"msg":"${ready}"`), { timeout: 10_000 }).toBe(true);
+  await expect.poll(() => output().includes(`"msg":"${ready}"`), { timeout: 10_000 }).toBe(true);
   const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
   child.kill("SIGTERM");
   expect(await exited).toBe(0);
