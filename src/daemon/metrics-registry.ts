@@ -13,9 +13,9 @@ import {
 
 /**
  * How often prom-client's event-loop delay monitor wakes the daemon. Its default, 10 ms, costs an idle daemon about
- * 28 CPU-seconds an hour instead of about 3 (bench/daemon-idle.mjs); but the monitor's readings include its
- * interval, so at 1 s its min/max/mean/percentile gauges would read a second of delay that is not there. They are
- * left out; nodejs_eventloop_lag_seconds, measured at each scrape, stays.
+ * 28 CPU-seconds an hour instead of about 1.3 (bench/RESULTS.md); but the monitor's readings include its interval,
+ * so at 1 s its min/max/mean/percentile gauges would read a second of delay that is not there. They are left out;
+ * nodejs_eventloop_lag_seconds, measured at each scrape, stays.
  */
 const EVENT_LOOP_SAMPLE_MS = 1_000;
 const EVENT_LOOP_INTERVAL_GAUGES = ["min", "max", "mean", "stddev", "p50", "p90", "p99"].map(
