@@ -6,12 +6,8 @@ import { resolveDataDir } from "../actions/state-store.js";
 import { formatScopes } from "../common/scopes.js";
 import type { Severity } from "../common/types.js";
 import { loadConfig } from "../config/load.js";
-import {
-  STATUS_PATH,
-  STATUS_SCHEMA,
-  type StatusReport,
-  statusSocketCandidates,
-} from "../daemon/status-server.js";
+import { STATUS_SCHEMA, type StatusReport } from "../daemon/status-report.js";
+import { STATUS_PATH, statusSocketCandidates } from "../daemon/status-server.js";
 import { EXIT, type Io, print, styleFor } from "./io.js";
 import { type Style, wrapText } from "./style.js";
 

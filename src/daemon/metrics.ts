@@ -1,5 +1,7 @@
-// Prometheus metrics for fleets: a tiny registry (gauges, counters, one histogram) rendered in the text exposition
-// format, the daemon-facing methods that fill it, and an optional HTTP endpoint on a loopback address only.
+// Prometheus metrics for fleets. The series the alert rules rely on are plain numbers here, updated by the daemon on
+// every evaluation without any library; the /metrics endpoint (a loopback address only) loads the Prometheus
+// registry and exposition (prom-client, metrics-registry.ts) when it starts, so a daemon without `metrics.listen`
+// never loads it.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -11,9 +13,9 @@ import { fingerprint } from "../policy/incidents.js";
 import type { DaemonStatus } from "./daemon.js";
 
 type Labels = Readonly<Record<string, string>>;
-type MetricType = "gauge" | "counter" | "histogram";
 
 export const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+export const METRIC_PREFIX = "scope_watchdog_";
 /** Detection latency buckets in seconds: from 10 ms (a file event) to 10 s (a slow reconcile). */
 export const LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 const SEVERITIES: readonly Severity[] = ["critical", "warning", "info"];
@@ -32,35 +34,83 @@ const LOG_SKIP_REASONS = ["not-json", "invalid-utf8", "too-long"];
 const FREE_LABEL = /^[a-z][a-z0-9_.-]{0,31}$/;
 const MAX_FREE_VALUES = 16;
 
-function escapeLabel(v: string): string {
-  return v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+interface FamilyDefinition {
+  type: "gauge" | "counter";
+  help: string;
+  labels: readonly string[];
 }
 
-function formatValue(v: number): string {
-  if (Number.isNaN(v)) return "NaN";
-  if (v === Number.POSITIVE_INFINITY) return "+Inf";
-  if (v === Number.NEGATIVE_INFINITY) return "-Inf";
-  return String(v);
+/** Every gauge and counter: its name after METRIC_PREFIX, type, HELP text and label names (in label order). */
+export const FAMILIES = {
+  up: { type: "gauge", help: "1 while the watchdog daemon runs and serves metrics.", labels: [] },
+  build_info: {
+    type: "gauge",
+    help: "The watchdog's version and Node version (always 1).",
+    labels: ["version", "node_version"],
+  },
+  start_time_seconds: { type: "gauge", help: "When the daemon started (unix seconds).", labels: [] },
+  watching: {
+    type: "gauge",
+    help: "1 while the daemon watches an OpenClaw state directory, 0 while it waits for one or is stopped.",
+    labels: [],
+  },
+  findings: {
+    type: "gauge",
+    help: "Findings of the latest evaluation, by finding code and severity.",
+    labels: ["code", "severity"],
+  },
+  incidents_open: { type: "gauge", help: "Open incidents by severity.", labels: ["severity"] },
+  remediation_attempts_total: {
+    type: "counter",
+    help: "Remediation attempts by outcome (succeeded, failed, skipped, dry-run).",
+    labels: ["outcome"],
+  },
+  notifications_total: {
+    type: "counter",
+    help: "Notifications by channel and outcome (sent, failed, suppressed).",
+    labels: ["channel", "outcome"],
+  },
+  last_reconcile_timestamp_seconds: {
+    type: "gauge",
+    help: "When the last full re-read of OpenClaw's pairing state succeeded (unix seconds); 0 before the first.",
+    labels: [],
+  },
+  gateway_connection_state: {
+    type: "gauge",
+    help: "The watchdog's own gateway connection: 1 for its current state, 0 for the others.",
+    labels: ["state"],
+  },
+  log_lines_skipped_total: {
+    type: "counter",
+    help: "Gateway log lines skipped unparsed, by reason.",
+    labels: ["reason"],
+  },
+} as const satisfies Record<string, FamilyDefinition>;
+export type FamilyName = keyof typeof FAMILIES;
+
+/** The one histogram: cumulative counts per bucket (`le`), like the exposition. */
+export const DETECTION_LATENCY = {
+  name: "detection_latency_seconds",
+  help: "From the event that triggered an evaluation (file change, log line, close) to an incident opening or escalating.",
+  buckets: LATENCY_BUCKETS,
+} as const;
+
+export interface Series {
+  readonly labels: Labels;
+  readonly value: number;
 }
 
-function labelText(labels: Labels): string {
-  const parts = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
-  return parts.length === 0 ? "" : `{${parts.join(",")}}`;
+export interface LatencyReading {
+  /** Observations at or below each of DETECTION_LATENCY.buckets (cumulative, like `le`). */
+  readonly counts: readonly number[];
+  readonly sum: number;
+  readonly count: number;
 }
 
-function header(name: string, help: string, type: MetricType): string[] {
-  return [`# HELP ${name} ${help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")}`, `# TYPE ${name} ${type}`];
-}
-
-/** One gauge or counter family with fixed label names. */
-class Family {
+/** The series of one family in the order they appeared, keyed by their label values. */
+class SeriesMap {
   private readonly series = new Map<string, { labels: Labels; value: number }>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly type: "gauge" | "counter",
-    readonly labelNames: readonly string[],
-  ) {}
+  constructor(private readonly labelNames: readonly string[]) {}
 
   private key(labels: Labels): string {
     return this.labelNames.map((n) => labels[n] ?? "").join("\u0000");
@@ -85,42 +135,8 @@ class Family {
     return new Set([...this.series.values()].map((s) => s.labels[label] ?? ""));
   }
 
-  render(): string[] {
-    const lines = header(this.name, this.help, this.type);
-    for (const s of this.series.values())
-      lines.push(`${this.name}${labelText(s.labels)} ${formatValue(s.value)}`);
-    return lines;
-  }
-}
-
-class Histogram {
-  private readonly counts: number[];
-  private sum = 0;
-  private count = 0;
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly buckets: readonly number[],
-  ) {
-    this.counts = buckets.map(() => 0);
-  }
-
-  observe(v: number): void {
-    this.sum += v;
-    this.count++;
-    this.buckets.forEach((le, i) => {
-      if (v <= le) this.counts[i] = (this.counts[i] ?? 0) + 1;
-    });
-  }
-
-  render(): string[] {
-    const lines = header(this.name, this.help, "histogram");
-    this.buckets.forEach((le, i) => {
-      lines.push(`${this.name}_bucket{le="${formatValue(le)}"} ${this.counts[i] ?? 0}`);
-    });
-    lines.push(`${this.name}_bucket{le="+Inf"} ${this.count}`);
-    lines.push(`${this.name}_sum ${formatValue(this.sum)}`, `${this.name}_count ${this.count}`);
-    return lines;
+  values(): Series[] {
+    return [...this.series.values()].map((s) => ({ labels: s.labels, value: s.value }));
   }
 }
 
@@ -141,8 +157,10 @@ export interface WatchdogMetrics {
   setLogStats(stats: { skipped: Readonly<Record<string, number>> }): void;
   /** A full re-read of the pairing state finished (called for reconcile and start evaluations automatically). */
   reconcileDone(atMs: number): void;
-  /** The text exposition format (version 0.0.4). */
-  render(): string;
+  /** A copy of one family's series, read at scrape time by the Prometheus registry. */
+  series(name: FamilyName): Series[];
+  /** A copy of the detection-latency histogram. */
+  latency(): LatencyReading;
 }
 
 /** `notJson` → `not-json`, the log-lines SkipReason spelling. */
@@ -150,86 +168,34 @@ function kebab(s: string): string {
   return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-/** Creates the registry with every series the alert rules rely on already present. */
+/** Creates the metrics with every series the alert rules rely on already present. */
 export function createMetrics(opts: {
   version: string;
   startedAtMs: number;
   nodeVersion?: string;
 }): WatchdogMetrics {
-  const p = "scope_watchdog";
-  const up = new Family(`${p}_up`, "1 while the watchdog daemon runs and serves metrics.", "gauge", []);
-  const build = new Family(
-    `${p}_build_info`,
-    "The watchdog's version and Node version (always 1).",
-    "gauge",
-    ["version", "node_version"],
-  );
-  const started = new Family(
-    `${p}_start_time_seconds`,
-    "When the daemon started (unix seconds).",
-    "gauge",
-    [],
-  );
-  const watching = new Family(
-    `${p}_watching`,
-    "1 while the daemon watches an OpenClaw state directory, 0 while it waits for one or is stopped.",
-    "gauge",
-    [],
-  );
-  const findings = new Family(
-    `${p}_findings`,
-    "Findings of the latest evaluation, by finding code and severity.",
-    "gauge",
-    ["code", "severity"],
-  );
-  const incidents = new Family(`${p}_incidents_open`, "Open incidents by severity.", "gauge", ["severity"]);
-  const remediation = new Family(
-    `${p}_remediation_attempts_total`,
-    "Remediation attempts by outcome (succeeded, failed, skipped, dry-run).",
-    "counter",
-    ["outcome"],
-  );
-  const notifications = new Family(
-    `${p}_notifications_total`,
-    "Notifications by channel and outcome (sent, failed, suppressed).",
-    "counter",
-    ["channel", "outcome"],
-  );
-  const reconcile = new Family(
-    `${p}_last_reconcile_timestamp_seconds`,
-    "When the last full re-read of OpenClaw's pairing state succeeded (unix seconds); 0 before the first.",
-    "gauge",
-    [],
-  );
-  const connection = new Family(
-    `${p}_gateway_connection_state`,
-    "The watchdog's own gateway connection: 1 for its current state, 0 for the others.",
-    "gauge",
-    ["state"],
-  );
-  const skipped = new Family(
-    `${p}_log_lines_skipped_total`,
-    "Gateway log lines skipped unparsed, by reason.",
-    "counter",
-    ["reason"],
-  );
-  const latency = new Histogram(
-    `${p}_detection_latency_seconds`,
-    "From the event that triggered an evaluation (file change, log line, close) to an incident opening or escalating.",
-    LATENCY_BUCKETS,
-  );
+  const families = Object.fromEntries(
+    Object.entries(FAMILIES).map(([name, f]) => [name, new SeriesMap(f.labels)]),
+  ) as Record<FamilyName, SeriesMap>;
+  const { findings, incidents_open: incidents, remediation_attempts_total: remediation } = families;
+  const { notifications_total: notifications, gateway_connection_state: connection } = families;
+  const { log_lines_skipped_total: skipped, last_reconcile_timestamp_seconds: reconcile } = families;
+  const latency = { counts: DETECTION_LATENCY.buckets.map(() => 0), sum: 0, count: 0 };
 
-  up.set({}, 1);
-  build.set({ version: opts.version, node_version: opts.nodeVersion ?? process.versions.node }, 1);
-  started.set({}, opts.startedAtMs / 1000);
-  watching.set({}, 0);
+  families.up.set({}, 1);
+  families.build_info.set(
+    { version: opts.version, node_version: opts.nodeVersion ?? process.versions.node },
+    1,
+  );
+  families.start_time_seconds.set({}, opts.startedAtMs / 1000);
+  families.watching.set({}, 0);
   reconcile.set({}, 0);
   for (const severity of SEVERITIES) incidents.set({ severity }, 0);
   for (const outcome of REMEDIATION_OUTCOMES) remediation.set({ outcome }, 0);
   for (const state of CONNECTION_STATES) connection.set({ state }, 0);
   for (const reason of LOG_SKIP_REASONS) skipped.set({ reason }, 0);
 
-  const free = (family: Family, label: string, value: string) => {
+  const free = (family: SeriesMap, label: string, value: string) => {
     if (!FREE_LABEL.test(value)) return "other";
     const known = family.distinct(label);
     return known.has(value) || known.size < MAX_FREE_VALUES ? value : "other";
@@ -237,6 +203,14 @@ export function createMetrics(opts: {
 
   const setIncidents = (bySeverity: Map<Severity, number>) => {
     for (const severity of SEVERITIES) incidents.set({ severity }, bySeverity.get(severity) ?? 0);
+  };
+
+  const observeLatency = (seconds: number) => {
+    latency.sum += seconds;
+    latency.count++;
+    DETECTION_LATENCY.buckets.forEach((le, i) => {
+      if (seconds <= le) latency.counts[i] = (latency.counts[i] ?? 0) + 1;
+    });
   };
 
   const api: WatchdogMetrics = {
@@ -253,7 +227,7 @@ export function createMetrics(opts: {
       }
       setIncidents(open);
       if (e.events.some((ev) => ev.type === "opened" || ev.type === "escalated"))
-        latency.observe(Math.max(0, e.atMs - e.triggeredAtMs) / 1000);
+        observeLatency(Math.max(0, e.atMs - e.triggeredAtMs) / 1000);
       const triggers = e.trigger.split("+");
       if (triggers.includes("reconcile") || triggers.includes("start")) api.reconcileDone(e.atMs);
     },
@@ -266,7 +240,7 @@ export function createMetrics(opts: {
       if (s.logStats) api.setLogStats(s.logStats);
     },
     setMode(mode) {
-      watching.set({}, mode === "watching" ? 1 : 0);
+      families.watching.set({}, mode === "watching" ? 1 : 0);
     },
     setConnectionState(state) {
       connection.zeroAll();
@@ -287,11 +261,11 @@ export function createMetrics(opts: {
     reconcileDone(atMs) {
       reconcile.set({}, atMs / 1000);
     },
-    render() {
-      const families = [up, build, started, watching, findings, incidents, remediation, notifications];
-      const lines = [...families, reconcile, connection, skipped].flatMap((f) => f.render());
-      lines.push(...latency.render());
-      return `${lines.join("\n")}\n`;
+    series(name) {
+      return families[name].values();
+    },
+    latency() {
+      return { counts: [...latency.counts], sum: latency.sum, count: latency.count };
     },
   };
   return api;
@@ -300,7 +274,8 @@ export function createMetrics(opts: {
 export interface MetricsServerOptions {
   /** A loopback address (metrics.listen, parsed); port 0 picks a free port (tests). */
   listen: ListenAddress;
-  metrics: Pick<WatchdogMetrics, "render">;
+  /** Read at each scrape (the daemon passes its WatchdogMetrics). */
+  metrics: Pick<WatchdogMetrics, "series" | "latency">;
   /** Runs before each scrape, e.g. `() => metrics.observeStatus(daemon.status())`. */
   collect?: () => void;
   logger: Logger;
@@ -324,7 +299,7 @@ function loopbackHostHeader(host: string | undefined): boolean {
 export function createMetricsServer(opts: MetricsServerOptions): MetricsServer {
   let server: Server | null = null;
   let stopping: Promise<void> | null = null;
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
+  const handler = (render: () => Promise<string>) => (req: IncomingMessage, res: ServerResponse) => {
     const reply = (code: number, body: string, type = "text/plain; charset=utf-8") => {
       res.writeHead(code, { "content-type": type });
       res.end(body);
@@ -332,13 +307,17 @@ export function createMetricsServer(opts: MetricsServerOptions): MetricsServer {
     if (!loopbackHostHeader(req.headers.host)) return reply(403, "loopback host names only\n");
     if (req.url !== "/metrics" && !req.url?.startsWith("/metrics?")) return reply(404, "see /metrics\n");
     if (req.method !== "GET" && req.method !== "HEAD") return reply(405, "GET only\n");
-    try {
+    const scrape = async () => {
       opts.collect?.();
-      reply(200, opts.metrics.render(), CONTENT_TYPE);
-    } catch (err) {
-      opts.logger.error({ err: String(err) }, "cannot render metrics");
-      reply(500, "cannot render metrics; see the daemon's log\n");
-    }
+      return render();
+    };
+    scrape().then(
+      (text) => reply(200, text, CONTENT_TYPE),
+      (err: unknown) => {
+        opts.logger.error({ err: String(err) }, "cannot render metrics");
+        reply(500, "cannot render metrics; see the daemon's log\n");
+      },
+    );
   };
   return {
     async start() {
@@ -346,7 +325,11 @@ export function createMetricsServer(opts: MetricsServerOptions): MetricsServer {
       if (!isLoopbackHost(host))
         throw new Error(`metrics.listen must be a loopback address (127.0.0.1 or ::1), got ${host}`);
       if (stopping) throw new Error("the metrics server was stopped");
-      const srv = createServer(handle);
+      // loaded here, not at the top: a daemon without metrics.listen never loads prom-client
+      const { createMetricsRegistry } = await import("./metrics-registry.js");
+      if (stopping) throw new Error("the metrics server was stopped");
+      const registry = createMetricsRegistry(opts.metrics, { processMetrics: true });
+      const srv = createServer(handler(() => registry.metrics()));
       srv.requestTimeout = 5_000;
       await new Promise<void>((resolve, reject) => {
         srv.once("error", reject);

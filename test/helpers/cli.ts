@@ -1,7 +1,8 @@
 // Runs the built `scope-watchdog` executable as a real child process.
 
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
+import { onTestFinished } from "vitest";
 
 export const CLI = path.resolve(import.meta.dirname, "..", "..", "dist", "cli", "bin.js");
 
@@ -42,4 +43,35 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * Starts `scope-watchdog run --config <config>` as systemd would, with HOME and the XDG folders below `root`;
+ * killed after the test if it still runs. `output()` is what it wrote to stdout and stderr so far.
+ */
+export function spawnRun(
+  root: string,
+  config: string,
+  opts: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {},
+): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI, "run", "--config", config], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: path.join(root, "home"),
+      XDG_STATE_HOME: path.join(root, "state"),
+      XDG_RUNTIME_DIR: path.join(root, "run"),
+      ...opts.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  onTestFinished(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  let out = "";
+  const append = (d: Buffer) => {
+    out += d.toString();
+  };
+  child.stdout?.on("data", append);
+  child.stderr?.on("data", append);
+  return { child, output: () => out };
 }

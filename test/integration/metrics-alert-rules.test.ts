@@ -26,7 +26,7 @@ describe("service/prometheus/alerts.yml", () => {
   it("passes promtool check rules", () => {
     const r = promtool(["check", "rules", "alerts.yml"], DIR);
     expect(r.code).toBe(0);
-    expect(r.output).toMatch(/SUCCESS: 11 rules found/);
+    expect(r.output).toMatch(/SUCCESS: 13 rules found/);
   });
 
   it("passes its unit tests (promtool test rules alerts.test.yml)", () => {
@@ -42,6 +42,12 @@ describe("service/prometheus/alerts.yml", () => {
       'scope_watchdog_findings{severity="critical"}) > 1',
     ],
     ["the stale-reconcile guard", "scope_watchdog_watching) == 1", "scope_watchdog_watching) >= 0"],
+    [
+      "the memory alert's job filter",
+      'process_resident_memory_bytes{job="openclaw-scope-watchdog"}',
+      "process_resident_memory_bytes",
+    ],
+    ["the CPU threshold", "[15m])) > 0.1", "[15m])) > 0.3"],
   ])("its unit tests fail when %s is sabotaged", async (_what, from, to) => {
     const dir = await tempDir("sw-rules-");
     const rules = await readFile(path.join(DIR, "alerts.yml"), "utf8");

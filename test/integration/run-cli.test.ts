@@ -1,10 +1,9 @@
 // `scope-watchdog run` as systemd runs it: a real child process, its JSON log, SIGHUP and SIGTERM.
 
-import { spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { describe, expect, it, onTestFinished } from "vitest";
-import { CLI } from "../helpers/cli.js";
+import { describe, expect, it } from "vitest";
+import { spawnRun } from "../helpers/cli.js";
 import {
   fakeOpenClawInstall,
   LegacyStateDir,
@@ -24,27 +23,9 @@ describe("scope-watchdog run", () => {
       notify: { desktop: { enabled: false } },
     };
     await writeFile(config, JSON.stringify(good));
-    const child = spawn(process.execPath, [CLI, "run", "--config", config], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: path.join(root, "home"),
-        XDG_STATE_HOME: path.join(root, "state"),
-        XDG_RUNTIME_DIR: path.join(root, "run"),
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    onTestFinished(() => {
-      if (child.exitCode === null) child.kill("SIGKILL");
-    });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
+    const { child, output } = spawnRun(root, config);
     const records = () =>
-      out
+      output()
         .split("\n")
         .filter((l) => l.startsWith("{"))
         .map((l) => JSON.parse(l) as { msg: string; err?: string; level: number });

@@ -8,10 +8,10 @@ import path from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { runStatus } from "../../src/cli/status.js";
 import { silentLogger } from "../../src/common/log.js";
+import type { StatusReport } from "../../src/daemon/status-report.js";
 import {
   createStatusServer,
   createStatusTracker,
-  type StatusReport,
   statusSocketCandidates,
 } from "../../src/daemon/status-server.js";
 import { captureIo } from "../helpers/capture-io.js";

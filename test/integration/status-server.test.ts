@@ -8,12 +8,8 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { queryStatus } from "../../src/cli/status.js";
 import type { Logger } from "../../src/common/log.js";
 import type { DaemonStatus } from "../../src/daemon/daemon.js";
-import {
-  buildStatusReport,
-  createStatusServer,
-  type StatusReport,
-  StatusSocketError,
-} from "../../src/daemon/status-server.js";
+import { buildStatusReport, type StatusReport } from "../../src/daemon/status-report.js";
+import { createStatusServer, StatusSocketError } from "../../src/daemon/status-server.js";
 import { tempDir } from "../helpers/openclaw-state.js";
 
 const NOBODY = 65534;

@@ -5,12 +5,16 @@ import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/common/types.js";
 import { validateConfig } from "../../src/config/load.js";
 import { parseListen } from "../../src/config/schema-service.js";
-import { createMetrics, type StatusForMetrics } from "../../src/daemon/metrics.js";
+import { createMetrics, type StatusForMetrics, type WatchdogMetrics } from "../../src/daemon/metrics.js";
+import { createMetricsRegistry } from "../../src/daemon/metrics-registry.js";
 import type { Evaluation } from "../../src/policy/evaluation.js";
 import type { Incident, IncidentEvent } from "../../src/policy/incidents.js";
 import type { LogTailStats } from "../../src/sources/log/tail.js";
 
 const T0 = 1_800_000_000_000;
+
+/** The exposition text through the prom-client registry the endpoint serves. */
+const render = (m: WatchdogMetrics) => createMetricsRegistry(m).metrics();
 
 /** The value of one series in the exposition text, or undefined. */
 function sample(text: string, series: string): number | undefined {
@@ -59,8 +63,8 @@ function opened(f: Finding): IncidentEvent {
 }
 
 describe("createMetrics", () => {
-  it("starts with up, build info and every series the alert rules use", () => {
-    const text = createMetrics({ version: "0.1.0", startedAtMs: T0, nodeVersion: "20.20.2" }).render();
+  it("starts with up, build info and every series the alert rules use", async () => {
+    const text = await render(createMetrics({ version: "0.1.0", startedAtMs: T0, nodeVersion: "20.20.2" }));
     expect(sample(text, "scope_watchdog_up")).toBe(1);
     expect(sample(text, 'scope_watchdog_build_info{version="0.1.0",node_version="20.20.2"}')).toBe(1);
     expect(sample(text, "scope_watchdog_start_time_seconds")).toBe(T0 / 1000);
@@ -75,10 +79,10 @@ describe("createMetrics", () => {
     expect(text.endsWith("\n")).toBe(true);
   });
 
-  it("counts findings and open incidents from an evaluation, and zeroes codes that went away", () => {
+  it("counts findings and open incidents from an evaluation, and zeroes codes that went away", async () => {
     const m = createMetrics({ version: "0.1.0", startedAtMs: T0 });
     m.observeEvaluation(evaluation([regression, pending, other1, other2]));
-    let text = m.render();
+    let text = await render(m);
     expect(sample(text, 'scope_watchdog_findings{code="scope-regression",severity="critical"}')).toBe(1);
     expect(sample(text, 'scope_watchdog_findings{code="pairing-request-other-device",severity="info"}')).toBe(
       2,
@@ -88,19 +92,19 @@ describe("createMetrics", () => {
     expect(sample(text, 'scope_watchdog_incidents_open{severity="warning"}')).toBe(1);
 
     m.observeEvaluation(evaluation([pending]));
-    text = m.render();
+    text = await render(m);
     expect(sample(text, 'scope_watchdog_findings{code="scope-regression",severity="critical"}')).toBe(0);
     expect(sample(text, 'scope_watchdog_incidents_open{severity="critical"}')).toBe(0);
   });
 
-  it("observes detection latency only when an incident opened or escalated", () => {
+  it("observes detection latency only when an incident opened or escalated", async () => {
     const m = createMetrics({ version: "0.1.0", startedAtMs: T0 });
     m.observeEvaluation(evaluation([regression], { triggeredAtMs: T0, atMs: T0 + 40 }));
-    expect(sample(m.render(), "scope_watchdog_detection_latency_seconds_count")).toBe(0);
+    expect(sample(await render(m), "scope_watchdog_detection_latency_seconds_count")).toBe(0);
     m.observeEvaluation(
       evaluation([regression], { triggeredAtMs: T0, atMs: T0 + 40, events: [opened(regression)] }),
     );
-    const text = m.render();
+    const text = await render(m);
     expect(sample(text, "scope_watchdog_detection_latency_seconds_count")).toBe(1);
     expect(sample(text, "scope_watchdog_detection_latency_seconds_sum")).toBe(0.04);
     expect(sample(text, 'scope_watchdog_detection_latency_seconds_bucket{le="0.025"}')).toBe(0);
@@ -108,15 +112,17 @@ describe("createMetrics", () => {
     expect(sample(text, 'scope_watchdog_detection_latency_seconds_bucket{le="10"}')).toBe(1);
   });
 
-  it("records the reconcile time from reconcile and start evaluations (also merged triggers), not file events", () => {
+  it("records the reconcile time from reconcile and start evaluations (also merged triggers), not file events", async () => {
     const m = createMetrics({ version: "0.1.0", startedAtMs: T0 });
     m.observeEvaluation(evaluation([], { trigger: "files:x", atMs: T0 + 1_000 }));
-    expect(sample(m.render(), "scope_watchdog_last_reconcile_timestamp_seconds")).toBe(0);
+    expect(sample(await render(m), "scope_watchdog_last_reconcile_timestamp_seconds")).toBe(0);
     m.observeEvaluation(evaluation([], { trigger: "files:x+reconcile", atMs: T0 + 2_000 }));
-    expect(sample(m.render(), "scope_watchdog_last_reconcile_timestamp_seconds")).toBe((T0 + 2_000) / 1000);
+    expect(sample(await render(m), "scope_watchdog_last_reconcile_timestamp_seconds")).toBe(
+      (T0 + 2_000) / 1000,
+    );
   });
 
-  it("counts remediation and notification outcomes; bounds and escapes free label values", () => {
+  it("counts remediation and notification outcomes; bounds and escapes free label values", async () => {
     const m = createMetrics({ version: "0.1.0", startedAtMs: T0 });
     m.countRemediation("failed");
     m.countRemediation("failed");
@@ -124,7 +130,7 @@ describe("createMetrics", () => {
     m.countNotification("ntfy", "sent");
     m.countNotification('we"ird\nchannel', "sent");
     for (let i = 0; i < 20; i++) m.countNotification(`ch${i}`, "sent");
-    const text = m.render();
+    const text = await render(m);
     expect(sample(text, 'scope_watchdog_remediation_attempts_total{outcome="failed"}')).toBe(2);
     expect(sample(text, 'scope_watchdog_notifications_total{channel="desktop",outcome="failed"}')).toBe(1);
     expect(sample(text, 'scope_watchdog_notifications_total{channel="desktop",outcome="sent"}')).toBe(0);
@@ -136,7 +142,7 @@ describe("createMetrics", () => {
     expect(text).not.toContain('we"ird');
   });
 
-  it("follows the daemon's status: mode, connection state, incidents, log counters", () => {
+  it("follows the daemon's status: mode, connection state, incidents, log counters", async () => {
     const m = createMetrics({ version: "0.1.0", startedAtMs: T0 });
     const s: StatusForMetrics = {
       mode: "watching",
@@ -146,7 +152,7 @@ describe("createMetrics", () => {
     };
     const skipped = { notJson: 3, invalidUtf8: 0, tooLong: 1 };
     m.observeStatus({ ...s, logStats: { ...logStats(), skipped } });
-    let text = m.render();
+    let text = await render(m);
     expect(sample(text, "scope_watchdog_watching")).toBe(1);
     expect(sample(text, 'scope_watchdog_gateway_connection_state{state="backoff"}')).toBe(1);
     expect(sample(text, 'scope_watchdog_gateway_connection_state{state="open"}')).toBe(0);
@@ -154,13 +160,13 @@ describe("createMetrics", () => {
     expect(sample(text, 'scope_watchdog_log_lines_skipped_total{reason="too-long"}')).toBe(1);
 
     m.observeStatus({ ...s, connectionState: "paused" });
-    text = m.render();
+    text = await render(m);
     expect(sample(text, 'scope_watchdog_gateway_connection_state{state="paused"}')).toBe(1);
     expect(sample(text, 'scope_watchdog_gateway_connection_state{state="backoff"}')).toBe(0);
 
     // no connection at all zeroes every state
     m.observeStatus({ ...s, mode: "waiting", connectionState: null });
-    text = m.render();
+    text = await render(m);
     expect(sample(text, "scope_watchdog_watching")).toBe(0);
     expect(text).not.toMatch(/^scope_watchdog_gateway_connection_state\{[^}]*\} 1$/m);
   });

@@ -1,0 +1,183 @@
+// The status report the `status` command shows: its JSON shape (schema 1) and how it is built, purely, from the
+// daemon's DaemonStatus and what the status tracker remembers.
+
+import type { FindingCode, ObservationKind, Severity } from "../common/types.js";
+import type { IncidentEvent } from "../policy/incidents.js";
+import type { DaemonStatus } from "./daemon.js";
+
+export const STATUS_SCHEMA = 1;
+
+export interface StatusIncident {
+  code: FindingCode;
+  severity: Severity;
+  message: string;
+  openedAt: string;
+  lastSeenAt: string;
+  deviceId?: string;
+  requestId?: string;
+  scopes?: string[];
+  fix?: { command: string; explanation: string };
+}
+
+export interface StatusEvent {
+  at: string;
+  type: IncidentEvent["type"];
+  code: FindingCode;
+  severity: Severity;
+  message: string;
+  requestId?: string;
+}
+
+export interface StatusObservation {
+  at: string;
+  kind: ObservationKind;
+  source: "log" | "connection";
+  code?: number;
+  reason?: string;
+  requestId?: string;
+  deviceId?: string;
+}
+
+/** A remediation or notification and how it ended (filled from their results by the daemon). */
+export interface StatusAction {
+  at: string;
+  kind: "remediation" | "notification";
+  /** approve, request-repair, notify, skip; or the notification channel's message kind. */
+  action: string;
+  outcome: string;
+  requestId?: string;
+  channel?: string;
+  detail?: string;
+}
+
+export interface StatusReport {
+  schema: typeof STATUS_SCHEMA;
+  generatedAt: string;
+  watchdog: {
+    version: string;
+    pid: number;
+    startedAt: string;
+    uptimeMs: number;
+    mode: DaemonStatus["mode"];
+    waitingFor: string | null;
+  };
+  openclaw: { version: string | null; stateDir: string | null; store: string | null };
+  device: {
+    deviceId: string;
+    paired: boolean;
+    approvedScopes: string[];
+    tokenScopes: string[];
+    requiredScopes: string[];
+  } | null;
+  /** Open incidents, most severe first. */
+  incidents: StatusIncident[];
+  /** Incident transitions, newest last. */
+  recentEvents: StatusEvent[];
+  recentObservations: StatusObservation[];
+  lastEvaluation: { at: string; trigger: string; durationMs: number } | null;
+  lastReconcileAt: string | null;
+  stateChangedAt: string | null;
+  /** files, log, connection, schedule: whether each is healthy and what it is doing. */
+  sources: Record<string, { healthy: boolean; detail: string }>;
+  lastActions?: StatusAction[];
+  summary: { ok: boolean; worst: Severity | null; critical: number; warning: number; info: number };
+}
+
+const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+export interface ReportExtras {
+  nowMs: number;
+  version: string;
+  pid: number;
+  device: StatusReport["device"];
+  recentEvents: StatusEvent[];
+  lastActions: StatusAction[] | null;
+  /** The schedule counts as unhealthy when no reconcile ran for this long (default 15 minutes). */
+  reconcileStaleAfterMs?: number;
+}
+
+function scheduleHealth(
+  s: DaemonStatus,
+  nowMs: number,
+  staleAfterMs: number,
+): { healthy: boolean; detail: string } {
+  if (s.mode === "stopped") return { healthy: false, detail: "stopped" };
+  const since = s.lastReconcileAtMs ?? s.startedAtMs;
+  const ageS = Math.round((nowMs - since) / 1000);
+  const healthy = nowMs - since <= staleAfterMs;
+  const detail =
+    s.lastReconcileAtMs === null ? `no reconcile yet (started ${ageS}s ago)` : `last reconcile ${ageS}s ago`;
+  return { healthy, detail: healthy ? detail : `${detail}; the schedule looks stuck` };
+}
+
+/** Pure: a JSON-safe report from the daemon's status and the tracker's memory. */
+export function buildStatusReport(s: DaemonStatus, x: ReportExtras): StatusReport {
+  const incidents = Object.values(s.incidents)
+    .sort((a, b) => RANK[b.severity] - RANK[a.severity] || a.openedAtMs - b.openedAtMs)
+    .map(
+      (i): StatusIncident => ({
+        code: i.code,
+        severity: i.severity,
+        message: i.finding.message,
+        openedAt: iso(i.openedAtMs),
+        lastSeenAt: iso(i.lastSeenAtMs),
+        ...(i.finding.deviceId ? { deviceId: i.finding.deviceId } : {}),
+        ...(i.finding.requestId ? { requestId: i.finding.requestId } : {}),
+        ...(i.finding.scopes ? { scopes: i.finding.scopes } : {}),
+        ...(i.finding.fix
+          ? { fix: { command: i.finding.fix.command, explanation: i.finding.fix.explanation } }
+          : {}),
+      }),
+    );
+  const count = (sev: Severity) => incidents.filter((i) => i.severity === sev).length;
+  const worst = incidents[0]?.severity ?? null;
+  const sources: StatusReport["sources"] = { ...s.sources };
+  if (s.mode === "waiting")
+    sources.files = { healthy: false, detail: `waiting for ${s.waitingFor ?? "OpenClaw"}` };
+  sources.schedule = scheduleHealth(s, x.nowMs, x.reconcileStaleAfterMs ?? 15 * 60_000);
+  return {
+    schema: STATUS_SCHEMA,
+    generatedAt: iso(x.nowMs),
+    watchdog: {
+      version: x.version,
+      pid: x.pid,
+      startedAt: iso(s.startedAtMs),
+      uptimeMs: Math.max(0, x.nowMs - s.startedAtMs),
+      mode: s.mode,
+      waitingFor: s.waitingFor,
+    },
+    openclaw: { ...s.openclaw },
+    device: x.device,
+    incidents,
+    recentEvents: x.recentEvents,
+    recentObservations: s.recentObservations.map((o) => ({
+      at: iso(o.atMs),
+      kind: o.kind,
+      source: o.source,
+      ...(o.code === undefined ? {} : { code: o.code }),
+      ...(o.reason ? { reason: o.reason } : {}),
+      ...(o.requestId ? { requestId: o.requestId } : {}),
+      ...(o.deviceId ? { deviceId: o.deviceId } : {}),
+    })),
+    lastEvaluation: s.lastEvaluation
+      ? {
+          at: iso(s.lastEvaluation.atMs),
+          trigger: s.lastEvaluation.trigger,
+          durationMs: s.lastEvaluation.durationMs,
+        }
+      : null,
+    lastReconcileAt: isoOrNull(s.lastReconcileAtMs),
+    stateChangedAt: isoOrNull(s.stateChangedAtMs),
+    sources,
+    ...(x.lastActions && x.lastActions.length > 0 ? { lastActions: x.lastActions } : {}),
+    summary: {
+      ok: count("critical") + count("warning") === 0,
+      worst,
+      critical: count("critical"),
+      warning: count("warning"),
+      info: count("info"),
+    },
+  };
+}
