@@ -1,7 +1,8 @@
-// The status report the `status` command shows: its JSON shape (schema 1) and how it is built, purely, from the
-// daemon's DaemonStatus and what the status tracker remembers.
+// The status report the `status` command shows: its JSON shape (schema 1), how it is built, purely, from the
+// daemon's DaemonStatus, and the tracker that remembers what DaemonStatus does not (device, events, actions).
 
 import type { FindingCode, ObservationKind, Severity } from "../common/types.js";
+import type { Evaluation } from "../policy/evaluation.js";
 import type { IncidentEvent } from "../policy/incidents.js";
 import type { DaemonStatus } from "./daemon.js";
 
@@ -178,6 +179,76 @@ export function buildStatusReport(s: DaemonStatus, x: ReportExtras): StatusRepor
       critical: count("critical"),
       warning: count("warning"),
       info: count("info"),
+    },
+  };
+}
+
+export interface StatusTracker {
+  /** Remembers the device and the incident transitions of an evaluation (wire it to DaemonDeps.onEvaluated). */
+  observeEvaluation(e: Evaluation): void;
+  /** Records a remediation or notification outcome for `lastActions`. */
+  recordAction(a: Omit<StatusAction, "at"> & { atMs: number }): void;
+  report(status: DaemonStatus): StatusReport;
+}
+
+/** Keeps what DaemonStatus does not: the local device's scopes, recent incident events, last actions. */
+export function createStatusTracker(opts: {
+  now: () => number;
+  version: string;
+  pid?: number;
+  maxEvents?: number;
+  maxActions?: number;
+  reconcileStaleAfterMs?: number;
+}): StatusTracker {
+  let device: StatusReport["device"] = null;
+  const events: StatusEvent[] = [];
+  const actions: StatusAction[] = [];
+  const keep = <T>(list: T[], max: number) => {
+    if (list.length > max) list.splice(0, list.length - max);
+  };
+  return {
+    observeEvaluation(e) {
+      const d = e.inspection?.device;
+      if (e.inspection) {
+        device = d
+          ? {
+              deviceId: d.deviceId,
+              paired: d.paired,
+              approvedScopes: [...d.approvedScopes],
+              tokenScopes: [...d.tokenScopes],
+              requiredScopes: [...e.inspection.requiredScopes],
+            }
+          : null;
+      }
+      for (const ev of e.events) {
+        const f = ev.incident.finding;
+        events.push({
+          at: iso(ev.type === "resolved" ? ev.atMs : e.atMs),
+          type: ev.type,
+          code: f.code,
+          severity: ev.incident.severity,
+          message: f.message,
+          ...(f.requestId ? { requestId: f.requestId } : {}),
+        });
+      }
+      keep(events, opts.maxEvents ?? 50);
+    },
+    recordAction({ atMs, ...rest }) {
+      actions.push({ at: iso(atMs), ...rest });
+      keep(actions, opts.maxActions ?? 20);
+    },
+    report(status) {
+      return buildStatusReport(status, {
+        nowMs: opts.now(),
+        version: opts.version,
+        pid: opts.pid ?? process.pid,
+        device,
+        recentEvents: [...events],
+        lastActions: [...actions],
+        ...(opts.reconcileStaleAfterMs === undefined
+          ? {}
+          : { reconcileStaleAfterMs: opts.reconcileStaleAfterMs }),
+      });
     },
   };
 }

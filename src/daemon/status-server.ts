@@ -1,6 +1,6 @@
-// The daemon's status endpoint: the tracker that remembers what DaemonStatus does not, and one HTTP GET over a unix
-// socket only its user can open (0600 in a 0700 folder) that answers with the StatusReport built from both
-// (status-report.ts); where that socket lives, and refusing to start where another daemon already answers.
+// The daemon's status endpoint: one HTTP GET over a unix socket only its user can open (0600 in a 0700 folder) that
+// answers with the StatusReport (status-report.ts); where that socket lives, and refusing to start where another
+// daemon already answers.
 
 import { chmod, lstat, mkdir, unlink } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -8,90 +8,13 @@ import { connect } from "node:net";
 import path from "node:path";
 import type { Logger } from "../common/log.js";
 import { APP_NAME } from "../config/load.js";
-import type { Evaluation } from "../policy/evaluation.js";
-import type { DaemonStatus } from "./daemon.js";
 import { createScrubber } from "./logger.js";
-import {
-  buildStatusReport,
-  type StatusAction,
-  type StatusEvent,
-  type StatusReport,
-} from "./status-report.js";
+import type { StatusReport } from "./status-report.js";
 
 export const STATUS_PATH = "/status";
 /** sun_path is 108 bytes on Linux, including the terminating NUL. */
 const MAX_SOCKET_PATH_BYTES = 107;
-const iso = (ms: number) => new Date(ms).toISOString();
-
-export interface StatusTracker {
-  /** Remembers the device and the incident transitions of an evaluation (wire it to DaemonDeps.onEvaluated). */
-  observeEvaluation(e: Evaluation): void;
-  /** Records a remediation or notification outcome for `lastActions`. */
-  recordAction(a: Omit<StatusAction, "at"> & { atMs: number }): void;
-  report(status: DaemonStatus): StatusReport;
-}
-
-/** Keeps what DaemonStatus does not: the local device's scopes, recent incident events, last actions. */
-export function createStatusTracker(opts: {
-  now: () => number;
-  version: string;
-  pid?: number;
-  maxEvents?: number;
-  maxActions?: number;
-  reconcileStaleAfterMs?: number;
-}): StatusTracker {
-  let device: StatusReport["device"] = null;
-  const events: StatusEvent[] = [];
-  const actions: StatusAction[] = [];
-  const keep = <T>(list: T[], max: number) => {
-    if (list.length > max) list.splice(0, list.length - max);
-  };
-  return {
-    observeEvaluation(e) {
-      const d = e.inspection?.device;
-      if (e.inspection) {
-        device = d
-          ? {
-              deviceId: d.deviceId,
-              paired: d.paired,
-              approvedScopes: [...d.approvedScopes],
-              tokenScopes: [...d.tokenScopes],
-              requiredScopes: [...e.inspection.requiredScopes],
-            }
-          : null;
-      }
-      for (const ev of e.events) {
-        const f = ev.incident.finding;
-        events.push({
-          at: iso(ev.type === "resolved" ? ev.atMs : e.atMs),
-          type: ev.type,
-          code: f.code,
-          severity: ev.incident.severity,
-          message: f.message,
-          ...(f.requestId ? { requestId: f.requestId } : {}),
-        });
-      }
-      keep(events, opts.maxEvents ?? 50);
-    },
-    recordAction({ atMs, ...rest }) {
-      actions.push({ at: iso(atMs), ...rest });
-      keep(actions, opts.maxActions ?? 20);
-    },
-    report(status) {
-      return buildStatusReport(status, {
-        nowMs: opts.now(),
-        version: opts.version,
-        pid: opts.pid ?? process.pid,
-        device,
-        recentEvents: [...events],
-        lastActions: [...actions],
-        ...(opts.reconcileStaleAfterMs === undefined
-          ? {}
-          : { reconcileStaleAfterMs: opts.reconcileStaleAfterMs }),
-      });
-    },
-  };
-}
+const _iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * Where the daemon listens and `status` looks: the configured socket only, else

@@ -17,7 +17,8 @@ import type { Evaluation } from "../policy/evaluation.js";
 import { Daemon } from "./daemon.js";
 import { createMetrics, type RemediationOutcome, type WatchdogMetrics } from "./metrics.js";
 import type { DaemonDeps, OpenClawTarget } from "./ports.js";
-import { createStatusTracker, type StatusReport } from "./status-server.js";
+import type { StatusReport } from "./status-report.js";
+import { createStatusTracker } from "./status-report.js";
 
 /** An endpoint the watchdog serves while it runs (the status socket, the metrics listener). */
 export interface Endpoint {

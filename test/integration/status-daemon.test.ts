@@ -9,11 +9,8 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { runStatus } from "../../src/cli/status.js";
 import { silentLogger } from "../../src/common/log.js";
 import type { StatusReport } from "../../src/daemon/status-report.js";
-import {
-  createStatusServer,
-  createStatusTracker,
-  statusSocketCandidates,
-} from "../../src/daemon/status-server.js";
+import { createStatusTracker } from "../../src/daemon/status-report.js";
+import { createStatusServer, statusSocketCandidates } from "../../src/daemon/status-server.js";
 import { captureIo } from "../helpers/capture-io.js";
 import { startTestDaemon } from "../helpers/daemon.js";
 import {

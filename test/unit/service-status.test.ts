@@ -6,8 +6,8 @@ import { formatStatus, reportHasProblems } from "../../src/cli/status.js";
 import { createStyle } from "../../src/cli/style.js";
 import type { Finding } from "../../src/common/types.js";
 import type { DaemonStatus } from "../../src/daemon/daemon.js";
-import { buildStatusReport, type ReportExtras } from "../../src/daemon/status-report.js";
-import { createStatusTracker, statusSocketCandidates } from "../../src/daemon/status-server.js";
+import { buildStatusReport, createStatusTracker, type ReportExtras } from "../../src/daemon/status-report.js";
+import { statusSocketCandidates } from "../../src/daemon/status-server.js";
 import type { Evaluation } from "../../src/policy/evaluation.js";
 import type { Incident } from "../../src/policy/incidents.js";
 
