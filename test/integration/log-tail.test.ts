@@ -19,14 +19,9 @@ import { describe, expect, it, onTestFinished, vi } from "vitest";
 import type { Logger } from "../../src/common/log.js";
 import type { Observation } from "../../src/common/types.js";
 import { type LogLocationInput, resolveLogLocation } from "../../src/sources/log/location.js";
-import {
-  createLogTail,
-  createMemoryOffsetStore,
-  type LogTail,
-  type LogTailOptions,
-  type ObservationMeta,
-  type Offset,
-} from "../../src/sources/log/tail.js";
+import { createLogTail, type LogTail, type LogTailOptions } from "../../src/sources/log/tail.js";
+import type { ObservationMeta } from "../../src/sources/log/tail-observations.js";
+import { createMemoryOffsetStore, type Offset } from "../../src/sources/log/tail-offsets.js";
 import { fixtureLines, realLine } from "../fixtures/logs/real-lines.js";
 import { tempDir } from "../helpers/openclaw-state.js";
 
