@@ -1,6 +1,4 @@
-// What the end of a gateway connection means, pure: close code and reason (or the refused connect's details) to
-// an observation kind and reason, whether reconnecting is pointless until a human acts, the session's end as data,
-// and the retry backoff.
+// What the end of a gateway connection means, pure: observation, pause or retry, the session's end, backoff.
 
 import type { Observation, ObservationKind } from "../../common/types.js";
 import { type ConnectErrorInfo, sanitizeText, validRequestId } from "./protocol.js";

@@ -1,5 +1,4 @@
-// OpenClaw gateway protocol, pure: the gateway URL, frames, connect params with the signed v3 device block,
-// hello-ok, error details and pairing events. What a close means is in close.ts.
+// OpenClaw gateway protocol, pure: URL, connect request and v3 signature, frames, hello-ok, errors, events.
 
 import { type KeyObject, sign } from "node:crypto";
 import type { Secret } from "../../common/secret.js";

@@ -1,5 +1,4 @@
-// The files of the log family the tail follows, by inode: listing them, and telling a new file, a rotation (the
-// same file under an older name), a reused inode number and a truncation apart. The decisions are pure functions.
+// The log family's files, followed by inode; pure decisions: new file, rotation, reused inode, truncation.
 
 import type { Stats } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
@@ -107,7 +106,7 @@ export interface FollowedFilesOptions {
   warnOnce: WarnOnce;
 }
 
-/** The followed files of the family, by inode, in the order they were first followed. */
+/** The followed files of the family, by inode, in the order they began to be followed. */
 export class FollowedFiles {
   readonly #byKey = new Map<string, Tracked>();
   readonly #o: FollowedFilesOptions;

@@ -1,5 +1,4 @@
-// From the tail's lines to observations: parse the lines that may matter, drop the second copy of a line 4.x logs
-// twice, mark what is older than the replay window stale (record it, do not alert), and count everything.
+// The log tail's lines to observations: parse candidates, drop 4.x duplicates, mark stale, count everything.
 
 import { isUtf8 } from "node:buffer";
 import type { Logger } from "../../common/log.js";

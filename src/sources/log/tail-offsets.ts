@@ -1,5 +1,4 @@
-// Where the log tail stopped: the saved offsets, the resume decision for each file after a restart (replay what is
-// unseen, never old lines as new incidents), and the debounced saver. The decisions are pure functions.
+// Where the log tail stopped: saved offsets, the pure replay-or-skip decision on resume, the debounced saver.
 
 import type { Stats } from "node:fs";
 import type { Logger } from "../../common/log.js";

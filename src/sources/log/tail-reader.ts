@@ -1,5 +1,4 @@
-// Reads one followed log file from where reading stopped to its current end, through one reused buffer: a file
-// that shrank is read again from its start; a path that holds another file now is left to the family scan.
+// Reads one followed log file from its offset to its end: from 0 after a truncation, never once replaced.
 
 import { open } from "node:fs/promises";
 import type { Logger } from "../../common/log.js";

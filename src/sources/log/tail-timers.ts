@@ -1,5 +1,4 @@
-// The log tail's two timers, both unref'd: a short settle sequence after each read (chokidar drops file events that
-// come within 50 ms of another) and a slow full re-scan in case a file event was lost.
+// The log tail's unref'd timers: the settle re-checks after a read, and the periodic full re-scan.
 
 /** The first look after a read: a gateway writes related lines a few ms apart. */
 export const SETTLE_QUICK_MS = 10;

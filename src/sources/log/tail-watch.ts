@@ -1,5 +1,4 @@
-// Watches the log directory with chokidar (native events, or polling for WSL /mnt/* paths and network file systems);
-// while the directory does not exist, watches its nearest existing ancestor and follows it down as it is created.
+// Watches the log directory with chokidar, or while it is missing, its nearest existing ancestor.
 
 import { stat } from "node:fs/promises";
 import path from "node:path";

@@ -1,8 +1,6 @@
 // Follows the gateway's JSON-lines log: chokidar on the log directory, only new bytes read, resumable offsets,
 // daily rollover, size rotation (`.1` … `.5`, 2026.4.25+) and truncation. Every file of the family is followed by
 // inode: 2026.4.x subsystem loggers keep writing the file of the day they were created after midnight (#47266).
-// This module wires the parts together: tail-files (which files; rotation), tail-reader (bytes to lines),
-// tail-observations (lines to observations, counters), tail-offsets (resume, saves), tail-watch, tail-timers.
 
 import { type Logger, silentLogger } from "../../common/log.js";
 import type { Observation } from "../../common/types.js";
@@ -78,7 +76,11 @@ export interface LogTail {
   idle(): Promise<void>;
 }
 
-/** Creates a tail over the log family named by `location`; nothing happens until start(). */
+/**
+ * Creates a tail over the log family named by `location`; nothing happens until start(). It wires tail-files
+ * (which files, rotation), tail-reader (bytes to lines), tail-observations (lines to observations, counters),
+ * tail-offsets (resume, saves), tail-watch and tail-timers together and runs the work loop.
+ */
 export function createLogTail(opts: LogTailOptions): LogTail {
   const loc = opts.location;
   const dir = loc.dir;
