@@ -14,7 +14,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { machine, median, percentile, ROOT, tempDir } from "./lib.mjs";
 
 const dist = (p) => import(path.join(ROOT, "dist", p));
-const { createLogTail, createMemoryOffsetStore } = await dist("sources/log/tail.js");
+const { createLogTail } = await dist("sources/log/tail.js");
+const { createMemoryOffsetStore } = await dist("sources/log/tail-offsets.js");
 const { resolveLogLocation } = await dist("sources/log/location.js");
 const { parseLogLine, LOG_LINE_NEEDLES } = await dist("sources/log/lines.js");
 

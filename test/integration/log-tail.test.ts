@@ -14,22 +14,20 @@ import {
 } from "node:fs";
 import { appendFile, mkdir, stat, truncate, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
 import type { Logger } from "../../src/common/log.js";
 import type { Observation } from "../../src/common/types.js";
 import { type LogLocationInput, resolveLogLocation } from "../../src/sources/log/location.js";
-import {
-  createLogTail,
-  createMemoryOffsetStore,
-  type LogTail,
-  type LogTailOptions,
-  type ObservationMeta,
-  type Offset,
-} from "../../src/sources/log/tail.js";
+import { createLogTail, type LogTail, type LogTailOptions } from "../../src/sources/log/tail.js";
+import type { ObservationMeta } from "../../src/sources/log/tail-observations.js";
+import { createMemoryOffsetStore, type Offset } from "../../src/sources/log/tail-offsets.js";
 import { fixtureLines, realLine } from "../fixtures/logs/real-lines.js";
 import { tempDir } from "../helpers/openclaw-state.js";
 
 const WAIT = { timeout: 8_000, interval: 20 };
+/** The tail's source files (tail.ts, tail-*.ts) as stack traces name them. */
+const TAIL_SOURCES = fileURLToPath(new URL("../../src/sources/log/tail", import.meta.url));
 const DAY1 = new Date(2026, 10, 27, 23, 59, 50).getTime();
 const DAY2 = new Date(2026, 10, 28, 0, 0, 5).getTime();
 
@@ -428,14 +426,18 @@ describe("stop", () => {
     return out;
   }
 
-  /** Timers created by the tail's own code (unref'd timers are invisible to getActiveResourcesInfo). */
+  /**
+   * Timers created by the tail's own code (unref'd timers are invisible to getActiveResourcesInfo): those whose
+   * creation stack passes through src/sources/log/tail.ts or tail-*.ts. The prefix is derived from this file's
+   * location, not spelled out, so a move of the tail fails the `created` check below instead of matching nothing.
+   */
   function trackTailTimers(): { live: Set<number>; created: () => number } {
     const live = new Set<number>();
     let created = 0;
     const hook = createHook({
       init(id, type) {
         if (type !== "Timeout") return;
-        if (!(new Error().stack ?? "").includes(`sources${path.sep}log-tail`)) return;
+        if (!(new Error().stack ?? "").includes(TAIL_SOURCES)) return;
         live.add(id);
         created++;
       },
@@ -458,7 +460,7 @@ describe("stop", () => {
     await appendFile(h.file, refusal("one", h.clock.ms));
     await vi.waitFor(() => expect(h.ids()).toEqual(["one"]), WAIT);
     expect(watchHandles()).not.toEqual(before);
-    expect(timers.created()).toBeGreaterThan(0);
+    expect(timers.created(), `no timer was created from ${TAIL_SOURCES}*.ts`).toBeGreaterThan(0);
     const stopping = h.tail.stop();
     expect(h.tail.stop()).toBe(stopping);
     await stopping;

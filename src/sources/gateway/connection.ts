@@ -1,33 +1,15 @@
 // The watchdog's own persistent WebSocket connection to the local OpenClaw gateway: pairing events as
 // observations, jittered reconnects, and a pause where only a human can help. One socket at a time is a
-// GatewaySession (gateway-session.ts).
+// GatewaySession (session.ts).
 
 import { silentLogger } from "../../common/log.js";
 import type { Observation } from "../../common/types.js";
-import {
-  assertGatewayUrl,
-  type BackoffPolicy,
-  backoffDelayMs,
-  DEFAULT_BACKOFF,
-  type GatewayAuth,
-  type HelloInfo,
-  sanitizeText,
-} from "./protocol.js";
-import {
-  type ConnectionState,
-  GatewayRequestError,
-  GatewaySession,
-  type SessionEnd,
-  type SessionOptions,
-} from "./session.js";
+import { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF, type SessionEnd } from "./close.js";
+import { assertGatewayUrl, type GatewayAuth, type HelloInfo, sanitizeText } from "./protocol.js";
+import { type ConnectionState, GatewayRequestError, GatewaySession, type SessionOptions } from "./session.js";
 
-export {
-  type ConnectionState,
-  GatewayRequestError,
-  type SessionEnd,
-  type SocketFactory,
-  type SocketLike,
-} from "./session.js";
+export type { SessionEnd } from "./close.js";
+export { type ConnectionState, GatewayRequestError, type SocketFactory, type SocketLike } from "./session.js";
 
 // ------------------------------------------------------------------------------------------- one-shot
 

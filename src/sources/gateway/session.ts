@@ -1,17 +1,16 @@
 // One WebSocket session with the OpenClaw gateway: challenge, signed connect, hello-ok, tick watch, RPC calls,
-// and how it ended. Reconnecting is the caller's business (gateway-connection.ts).
+// and the facts of how it ended (what they mean: close.ts). Reconnecting is the caller's business (connection.ts).
 
 import WebSocket from "ws";
 import { type Logger, silentLogger } from "../../common/log.js";
 import type { Observation } from "../../common/types.js";
+import { resolveSessionEnd, type SessionEnd } from "./close.js";
 import {
   buildConnectParams,
   buildRequestFrame,
   type ConnectErrorInfo,
-  classifyEnd,
   DEFAULT_TICK_INTERVAL_MS,
   type DeviceSigner,
-  decidePause,
   frameText,
   type GatewayAuth,
   type HelloInfo,
@@ -68,22 +67,6 @@ export interface SessionOptions {
   minTickIntervalMs?: number;
   /** Pause after 4001 "device removed" instead of reconnecting (true): see decidePause. */
   pauseOnDeviceRemoved?: boolean;
-}
-
-/** How one socket ended. */
-export interface SessionEnd {
-  code: number;
-  reason: string;
-  /** hello-ok had been received. */
-  opened: boolean;
-  openedAtMs: number | null;
-  connectError: ConnectErrorInfo | null;
-  /** Why the gateway could not be reached or did not answer (refused, timed out, no challenge), else null. */
-  unreachable: string | null;
-  /** Ended by stop()/close(): no observation, no pause. */
-  stopped: boolean;
-  observation: Observation | null;
-  pauseReason: string | null;
 }
 
 /** A refused call; the message is already free of secrets. */
@@ -359,49 +342,26 @@ export class GatewaySession {
     const opened = this.#phase === "open";
     this.#phase = "ended";
     for (const t of [...this.#timers]) this.#clearTimer(t);
-    const code = this.#localClose?.code ?? closeCode;
-    const reason = this.#localClose?.reason ?? closeReason;
-    for (const [, p] of this.#pending)
-      p.reject(new GatewayRequestError(`gateway connection closed (${code})`, null, null));
-    this.#pending.clear();
-    if (!this.#socketOpened && this.#unreachable === null) {
-      this.#unreachable =
-        this.#socketError ?? `the connection closed before the WebSocket handshake (${closeCode})`;
-    }
-    const stopped = this.#stopping;
-    const atMs = this.#now();
-    const unreachable = opened ? null : this.#unreachable;
-    const end: SessionEnd = {
-      code,
-      reason,
+    const end = resolveSessionEnd({
+      atMs: this.#now(),
+      url: this.#o.url,
+      deviceId: this.#o.identity.deviceId,
+      secrets: this.#secrets,
+      closeCode,
+      closeReason,
+      localClose: this.#localClose,
       opened,
       openedAtMs: this.#openedAtMs,
+      socketOpened: this.#socketOpened,
+      unreachable: this.#unreachable,
+      socketError: this.#socketError,
+      stopped: this.#stopping,
       connectError: this.#connectError,
-      unreachable,
-      stopped,
-      observation: stopped
-        ? null
-        : classifyEnd({
-            atMs,
-            url: this.#o.url,
-            deviceId: this.#o.identity.deviceId,
-            secrets: this.#secrets,
-            code,
-            reason,
-            connectError: this.#connectError,
-            unreachable,
-          }),
-      pauseReason:
-        stopped || unreachable !== null
-          ? null
-          : decidePause({
-              code,
-              reason,
-              connectError: this.#connectError,
-              pauseOnDeviceRemoved: this.#o.pauseOnDeviceRemoved ?? true,
-              secrets: this.#secrets,
-            }),
-    };
+      pauseOnDeviceRemoved: this.#o.pauseOnDeviceRemoved ?? true,
+    });
+    for (const [, p] of this.#pending)
+      p.reject(new GatewayRequestError(`gateway connection closed (${end.code})`, null, null));
+    this.#pending.clear();
     this.#hooks.onEnd(end);
   }
 }
