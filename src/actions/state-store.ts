@@ -29,7 +29,7 @@ const lastGoodSchema = z.object({
 });
 
 const fileOffsetSchema = z.object({ file: z.string(), dev: z.number(), ino: z.number(), offset: z.number() });
-/** Where the gateway-log tail stopped (src/sources/log/tail.ts Offset): the active file and the others. */
+/** Where the gateway-log tail stopped (src/sources/log/tail-offsets.ts Offset): the active file and the others. */
 export const logOffsetSchema = fileOffsetSchema.extend({
   atMs: z.number(),
   others: z.array(fileOffsetSchema).optional(),

@@ -21,6 +21,8 @@ export interface PairOptions {
   allowNonLoopback?: boolean;
   platform?: string;
   createSocket?: SocketFactory;
+  /** Before the token is sent: null when this user's gateway listens there, else why not (SessionOptions). */
+  verifyListener?: (url: string) => Promise<string | null>;
 }
 
 export type PairStatus = "paired" | "pending" | "failed";
@@ -60,6 +62,13 @@ async function approvedJustNow(
 
 function failedResult(deviceId: string, url: string, end: SessionEnd): PairResult {
   const o = end.observation;
+  if (o?.kind === "listener-untrusted") {
+    return {
+      deviceId,
+      status: "failed",
+      message: `Not connecting, the gateway token stays here: ${o.text}.`,
+    };
+  }
   if (end.unreachable !== null) {
     return {
       deviceId,
@@ -131,6 +140,7 @@ export async function pairWatchdog(opts: PairOptions, now: () => number): Promis
       ...(opts.platform ? { platform: opts.platform } : {}),
       ...(opts.createSocket ? { createSocket: opts.createSocket } : {}),
       ...(opts.allowNonLoopback ? { allowNonLoopback: true } : {}),
+      ...(opts.verifyListener ? { verifyListener: opts.verifyListener } : {}),
     });
   } catch (err) {
     return { deviceId: identity.deviceId, status: "failed", message: (err as Error).message };
@@ -210,6 +220,7 @@ export async function runPairCommand(flags: PairFlags, io: Io): Promise<number> 
     { watchdogIdentityFile },
     { gatewayUrl },
     { VERSION },
+    { listenerRefusal },
   ] = await Promise.all([
     import("../config/load.js"),
     import("../daemon/inspect.js"),
@@ -218,6 +229,7 @@ export async function runPairCommand(flags: PairFlags, io: Io): Promise<number> 
     import("../sources/gateway/watchdog-identity.js"),
     import("../sources/gateway/protocol.js"),
     import("../common/version.js"),
+    import("../sources/host/listener.js"),
   ]);
   const loaded = await loadConfig({ flag: flags.config, env: io.env, home: io.home });
   const location = locate({
@@ -235,6 +247,7 @@ export async function runPairCommand(flags: PairFlags, io: Io): Promise<number> 
       secret: settings.secret,
       identityFile: watchdogIdentityFile(resolveDataDir(loaded.config.dataDir, io.env, io.home)),
       clientVersion: VERSION,
+      verifyListener: (url) => listenerRefusal(url),
     },
     io,
   );

@@ -96,6 +96,12 @@ export const FINDING_CATALOGUE = {
     remediable: false,
     incidentKey: "device",
   },
+  "gateway-listener-untrusted": {
+    headline: "Another user's program listens on the OpenClaw gateway's port",
+    severity: "critical",
+    remediable: false,
+    incidentKey: "code",
+  },
   "state-unreadable": {
     headline: "Cannot read OpenClaw's pairing state",
     severity: "warning",

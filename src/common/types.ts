@@ -173,7 +173,9 @@ export type ObservationKind =
   /** Our connection closed (any code): 1012 service restart, 4000 tick timeout, 1006 abnormal, … */
   | "connection-closed"
   /** Our connection could not reach the gateway at all (ECONNREFUSED, timeout). */
-  | "gateway-unreachable";
+  | "gateway-unreachable"
+  /** Our connection did not connect: the listener on the gateway's port is not this user's (no token sent). */
+  | "listener-untrusted";
 
 export interface Observation {
   kind: ObservationKind;

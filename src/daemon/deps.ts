@@ -108,6 +108,7 @@ export async function startConnection(o: ConnectionOptions, logger: Logger): Pro
     import("../sources/gateway/connection.js"),
     import("../sources/gateway/protocol.js"),
   ]);
+  const { listenerRefusal } = await import("../sources/host/listener.js");
   const { identity } = await loadOrCreateWatchdogIdentity(file);
   const connection = createGatewayConnection({
     url: cfg.url ?? gatewayUrl(o.inspection.gateway.port),
@@ -115,6 +116,7 @@ export async function startConnection(o: ConnectionOptions, logger: Logger): Pro
     auth: { mode: o.inspection.gateway.authMode, secret: o.inspection.gateway.secret },
     clientVersion: VERSION,
     handshakeTimeoutMs: cfg.handshakeTimeout,
+    verifyListener: (url) => listenerRefusal(url),
     logger,
     onObservation: o.onObservation,
   });

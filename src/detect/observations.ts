@@ -166,11 +166,42 @@ function unreachableFinding(obs: readonly Observation[], ctx: ObservationContext
   ];
 }
 
+/** The watchdog did not connect because the listener on the gateway's port is not this user's. */
+function untrustedFinding(obs: readonly Observation[]): Finding[] {
+  const last = obs
+    .filter(
+      (o) =>
+        o.source === "connection" &&
+        (o.kind === "listener-untrusted" || o.kind === "connection-open" || o.kind === "gateway-unreachable"),
+    )
+    .at(-1);
+  if (last?.kind !== "listener-untrusted") return [];
+  return [
+    {
+      code: "gateway-listener-untrusted",
+      severity: "critical",
+      message: `The watchdog did not connect at ${clock(last.atMs)}: ${last.text.replace(/^did not connect to \S+: /, "")}; the gateway token was not sent.`,
+      impact:
+        "A program of another user holds the gateway's port (the gateway may have crashed and been replaced): every OpenClaw client on this machine would send it the gateway token.",
+      fix: {
+        command: "openclaw gateway status",
+        explanation:
+          "Shows what listens on the gateway's port. Stop the foreign listener (find it with `ss -ltnp`), restart the gateway (openclaw gateway restart), and rotate the gateway token if any client may have connected to it.",
+      },
+    },
+  ];
+}
+
 /** Findings from the observations of the last `windowMs` (the caller keeps the recent ones, oldest first). */
 export function detectObservationFindings(
   observations: readonly Observation[],
   ctx: ObservationContext,
 ): Finding[] {
   const recent = observations.filter((o) => ctx.nowMs - o.atMs <= ctx.windowMs);
-  return [...refusalFindings(recent, ctx), ...authFindings(recent), ...unreachableFinding(observations, ctx)];
+  return [
+    ...refusalFindings(recent, ctx),
+    ...authFindings(recent),
+    ...unreachableFinding(observations, ctx),
+    ...untrustedFinding(observations),
+  ];
 }

@@ -2,6 +2,7 @@
 // events, every close, backoff, pausing, tick timeout, stop, and no secret in any observation or log line.
 
 import { createHook } from "node:async_hooks";
+import { spawn } from "node:child_process";
 import { createHash, generateKeyPairSync } from "node:crypto";
 import net, { type AddressInfo } from "node:net";
 import { describe, expect, it, onTestFinished } from "vitest";
@@ -19,6 +20,7 @@ import {
   type SocketLike,
 } from "../../src/sources/gateway/connection.js";
 import type { DeviceSigner } from "../../src/sources/gateway/protocol.js";
+import { listenerRefusal } from "../../src/sources/host/listener.js";
 import { FakeGateway, type FakeGatewayOptions } from "../helpers/fake-gateway.js";
 
 function makeSigner(): DeviceSigner {
@@ -630,6 +632,50 @@ describe("stop", () => {
     await conn.stop();
     expect(conn.state()).toBe("stopped");
   });
+});
+
+describe("who listens on the gateway's port (the token goes only to this user's gateway)", () => {
+  it("connects to this user's own gateway after checking /proc", async () => {
+    const gw = await gateway();
+    const h = connect(gw, { verifyListener: (url) => listenerRefusal(url) });
+    await waitOpen(h);
+    expect(kinds(h.observations)).toContain("connection-open");
+  });
+
+  // a listener of another user needs a child started as uid 65534, which needs root (CI runs as root)
+  it.runIf(process.getuid?.() === 0)(
+    "never connects to another user's listener: no byte reaches it, an observation says why, and it retries",
+    async () => {
+      const child = spawn(
+        process.execPath,
+        [
+          "-e",
+          "const s=require('net').createServer(c=>{process.stdout.write('CONNECTED\\n');c.destroy()});" +
+            "s.listen(0,'127.0.0.1',()=>process.stdout.write('PORT '+s.address().port+'\\n'))",
+        ],
+        { uid: 65534, gid: 65534, stdio: ["ignore", "pipe", "inherit"] },
+      );
+      onTestFinished(() => {
+        child.kill("SIGKILL");
+      });
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => {
+        out += String(d);
+      });
+      await expect.poll(() => /PORT (\d+)/.exec(out)?.[1], { timeout: 5_000 }).toBeDefined();
+      const port = Number(/PORT (\d+)/.exec(out)?.[1]);
+      const h = connect(
+        { url: `ws://127.0.0.1:${port}`, secret: "gw-token-never-sent" },
+        { verifyListener: (url) => listenerRefusal(url) },
+      );
+      await expect.poll(() => h.observations.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(2);
+      expect(new Set(kinds(h.observations))).toEqual(new Set(["listener-untrusted"]));
+      expect(h.observations[0]?.text).toMatch(/belongs to another user \(uid 65534 on 127\.0\.0\.1:/);
+      expect(h.conn.state()).not.toBe("paused");
+      expect(out).not.toContain("CONNECTED");
+      expect(h.sockets).toEqual([]);
+    },
+  );
 });
 
 describe("secrets", () => {

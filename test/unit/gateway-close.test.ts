@@ -264,6 +264,7 @@ describe("the end of a session", () => {
     openedAtMs: 500,
     socketOpened: true,
     unreachable: null,
+    untrusted: null,
     socketError: null,
     stopped: false,
     connectError: null,
@@ -307,6 +308,22 @@ describe("the end of a session", () => {
       {
         unreachable: "connect ECONNREFUSED 127.0.0.1:18789",
         observation: { kind: "gateway-unreachable" },
+        pauseReason: null,
+      },
+    ],
+    [
+      "not connected because another user listens on the port: its own observation, retried, never paused",
+      {
+        opened: false,
+        socketOpened: false,
+        untrusted: "the listener on 127.0.0.1:18789 belongs to another user (uid 65534 on 127.0.0.1:18789)",
+        closeCode: 1006,
+      },
+      {
+        observation: {
+          kind: "listener-untrusted",
+          text: "did not connect to ws://127.0.0.1:18789: the listener on 127.0.0.1:18789 belongs to another user (uid 65534 on 127.0.0.1:18789)",
+        },
         pauseReason: null,
       },
     ],

@@ -152,3 +152,27 @@ describe("detectObservationFindings", () => {
     expect(back).toEqual([]);
   });
 });
+
+describe("a listener of another user on the gateway's port", () => {
+  const conn = (kind: Observation["kind"], atMs: number, text = kind): Observation => ({
+    kind,
+    source: "connection",
+    atMs,
+    text,
+  });
+  const untrusted = conn(
+    "listener-untrusted",
+    NOW - 20_000,
+    "did not connect to ws://127.0.0.1:18790: the listener on 127.0.0.1:18790 belongs to another user (uid 65534 on 127.0.0.1:18790), not uid 1000: the gateway token is not sent to it",
+  );
+
+  it("is critical while it is the connection's latest word, and names the listener", () => {
+    const fs = detectObservationFindings([untrusted], ctx);
+    expect(fs.map((f) => `${f.severity}:${f.code}`)).toEqual(["critical:gateway-listener-untrusted"]);
+    expect(fs[0]?.message).toMatch(/uid 65534 .*the gateway token was not sent\.$/);
+  });
+
+  it("ends once the watchdog's own connection opens again", () => {
+    expect(detectObservationFindings([untrusted, conn("connection-open", NOW - 5_000)], ctx)).toEqual([]);
+  });
+});

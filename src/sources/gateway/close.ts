@@ -64,12 +64,21 @@ export interface EndInput {
   connectError: ConnectErrorInfo | null;
   /** Set when the gateway never answered: refused, timed out, no challenge, no reply to connect. */
   unreachable: string | null;
+  /** Set when no socket was opened because the listener is not this user's gateway (verifyListener). */
+  untrusted?: string | null;
 }
 
 /** The observation for the end of one connection of ours. */
 export function classifyEnd(input: EndInput): Observation {
   const clean = (t: string) => sanitizeText(t, input.secrets);
   const base = { source: "connection" as const, atMs: input.atMs, deviceId: input.deviceId };
+  if (input.untrusted) {
+    return {
+      ...base,
+      kind: "listener-untrusted",
+      text: clean(`did not connect to ${input.url}: ${input.untrusted}`),
+    };
+  }
   if (input.unreachable !== null) {
     return {
       ...base,
@@ -221,6 +230,8 @@ export interface SessionFacts {
   socketOpened: boolean;
   /** Why the gateway did not answer, as far as the session found out (no challenge, no reply to connect). */
   unreachable: string | null;
+  /** Why no socket was opened: the listener is not this user's gateway. */
+  untrusted: string | null;
   /** The socket's first error, already free of secrets. */
   socketError: string | null;
   /** Closed on purpose (stop). */
@@ -257,9 +268,10 @@ export function resolveSessionEnd(f: SessionFacts): SessionEnd {
           reason,
           connectError: f.connectError,
           unreachable,
+          untrusted: f.untrusted,
         }),
     pauseReason:
-      f.stopped || unreachable !== null
+      f.stopped || unreachable !== null || f.untrusted !== null
         ? null
         : decidePause({
             code,

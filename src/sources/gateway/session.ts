@@ -67,6 +67,11 @@ export interface SessionOptions {
   minTickIntervalMs?: number;
   /** Pause after 4001 "device removed" instead of reconnecting (true): see decidePause. */
   pauseOnDeviceRemoved?: boolean;
+  /**
+   * Asked before each socket is opened, so the gateway token goes only to this user's gateway: null when the
+   * listener behind `url` may have it, else why not (a listener of another user on the gateway's port).
+   */
+  verifyListener?: (url: string) => Promise<string | null>;
 }
 
 /** A refused call; the message is already free of secrets. */
@@ -113,6 +118,7 @@ export class GatewaySession {
   #localClose: { code: number; reason: string } | null = null;
   #socketError: string | null = null;
   #unreachable: string | null = null;
+  #untrusted: string | null = null;
   #stopping = false;
   #openedAtMs: number | null = null;
   #lastFrameAtMs = 0;
@@ -131,8 +137,31 @@ export class GatewaySession {
     this.#secrets = secret ? [secret] : [];
   }
 
-  /** Opens the socket and arms the handshake timer. */
+  /** Checks who listens (verifyListener), then opens the socket and arms the handshake timer. */
   start(): void {
+    const verify = this.#o.verifyListener;
+    if (!verify) {
+      this.#open();
+      return;
+    }
+    const refuse = (why: string) => {
+      this.#untrusted = sanitizeText(why, this.#secrets);
+      this.#finish(1006, "");
+    };
+    void verify(this.#o.url).then(
+      (refusal) => {
+        if (this.#phase === "ended") return;
+        if (this.#stopping) this.#finish(1000, "");
+        else if (refusal) refuse(refusal);
+        else this.#open();
+      },
+      (err: unknown) => {
+        if (this.#phase !== "ended") refuse(`cannot check who listens on ${this.#o.url}: ${String(err)}`);
+      },
+    );
+  }
+
+  #open(): void {
     const handshakeMs = this.#o.handshakeTimeoutMs ?? 10_000;
     this.#handshakeTimer = this.#timer(handshakeMs, () => this.#handshakeTimedOut(handshakeMs));
     let socket: SocketLike;
@@ -354,6 +383,7 @@ export class GatewaySession {
       openedAtMs: this.#openedAtMs,
       socketOpened: this.#socketOpened,
       unreachable: this.#unreachable,
+      untrusted: this.#untrusted,
       socketError: this.#socketError,
       stopped: this.#stopping,
       connectError: this.#connectError,

@@ -139,3 +139,21 @@ export async function checkLoopbackListener(
   }
   return { status: "own", pids: await socketPids(procRoot, new Set(sockets.map((s) => s.inode)), uid) };
 }
+
+/**
+ * SessionOptions.verifyListener for a gateway URL: null when the gateway token may go there (this user's listener,
+ * or a system without /proc to ask), else why not. A URL that is not on loopback is not this check's business.
+ */
+export async function listenerRefusal(url: string, o: ListenerCheckOptions = {}): Promise<string | null> {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  const host = u.hostname.replace(/^\[|\]$/g, "");
+  if (host !== "127.0.0.1" && host !== "localhost" && host !== "::1") return null;
+  const port = Number(u.port || (u.protocol === "wss:" ? 443 : 80));
+  const v = await checkLoopbackListener(port, o);
+  return v.status === "refused" ? v.reason : null;
+}
