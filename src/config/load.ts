@@ -49,6 +49,9 @@ function valueAt(raw: unknown, keys: readonly PropertyKey[]): unknown {
   return cur;
 }
 
+/** Keys whose values are secrets: never shown in an error. */
+const SECRET_KEY = /token|password|secret/i;
+
 function describeIssue(raw: unknown, issue: z.core.$ZodIssue): ConfigIssue {
   const field = issue.path.map(String).join(".");
   if (issue.code === "unrecognized_keys") {
@@ -59,7 +62,14 @@ function describeIssue(raw: unknown, issue: z.core.$ZodIssue): ConfigIssue {
     };
   }
   const got = valueAt(raw, issue.path);
-  const shown = got === undefined ? "" : `, got ${JSON.stringify(got)?.slice(0, 80)}`;
+  // a secret's value is never echoed, even a malformed one (it may be a real token pasted in the wrong place)
+  const secret = SECRET_KEY.test(String(issue.path.at(-1) ?? ""));
+  const shown =
+    got === undefined
+      ? ""
+      : secret
+        ? ", got a value (not shown)"
+        : `, got ${JSON.stringify(got)?.slice(0, 80)}`;
   let message: string = issue.message
     .replace(/^(Invalid \w+|Too small|Too big): /, "")
     .replace(/, received \w+$/, "");

@@ -137,6 +137,42 @@ export const notifySchema = z
       .strict()
       .prefault({})
       .describe("A generic JSON webhook (chat bridges, home automation, your own script)."),
+    telegram: z
+      .object({
+        botToken: z
+          .string()
+          .regex(
+            /^\d{1,20}:[A-Za-z0-9_-]{20,100}$/,
+            "a bot token as @BotFather gives it (<digits>:<letters>)",
+          )
+          .nullable()
+          .default(null)
+          .describe(
+            "The bot token from @BotFather. A secret: keep this file private (chmod 600); the watchdog never logs or shows it. null: off.",
+          ),
+        chatId: z
+          .union([
+            z.int(),
+            z.string().regex(/^(-?\d{1,20}|@[A-Za-z0-9_]{5,32})$/, "a chat id or @channelname"),
+          ])
+          .nullable()
+          .default(null)
+          .describe(
+            "The chat to write to: your user id (message the bot, then see getUpdates), a group id, or @channel.",
+          ),
+        apiUrl: z
+          .url({ protocol: /^https?$/, error: "an http:// or https:// URL" })
+          .default("https://api.telegram.org")
+          .describe("The Bot API server (a local Bot API server, if you run one)."),
+        minSeverity: severity(
+          "The least severe notification sent to Telegram (while the desktop works; if it fails, Telegram gets everything).",
+        ).default("info"),
+        timeout: duration("Timeout of one HTTP attempt.").prefault("5s"),
+        retries,
+      })
+      .strict()
+      .prefault({})
+      .describe("Telegram messages through a bot, the channel most OpenClaw users already read."),
   })
   .strict();
 

@@ -154,7 +154,7 @@ describe("detectObservationFindings", () => {
 });
 
 describe("a listener of another user on the gateway's port", () => {
-  const conn = (kind: Observation["kind"], atMs: number, text = kind): Observation => ({
+  const conn = (kind: Observation["kind"], atMs: number, text: string = kind): Observation => ({
     kind,
     source: "connection",
     atMs,

@@ -4,7 +4,7 @@
 import type { FindingCode, Severity } from "../../common/types.js";
 import type { NotificationKind } from "../../policy/notify.js";
 
-export type ChannelName = "desktop" | "ntfy" | "webhook";
+export type ChannelName = "desktop" | "ntfy" | "webhook" | "telegram";
 
 /** The webhook body, version 1 (documented in src/config/schema-notify.ts). */
 export interface WebhookPayload {

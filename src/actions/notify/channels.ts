@@ -5,6 +5,7 @@ import type { NotifyConfig } from "../../config/schema-notify.js";
 import type { Channel, ChannelName } from "./channel.js";
 import type { HttpChannelOptions } from "./http.js";
 import { ntfyChannel } from "./ntfy.js";
+import { telegramChannel } from "./telegram.js";
 import { webhookChannel } from "./webhook.js";
 
 /** What every HTTP channel shares, set by the notifier (user agent, test backoff). */
@@ -18,7 +19,11 @@ export interface NetworkChannelEntry {
   describe(notify: NotifyConfig): string | null;
 }
 
-export const NETWORK_CHANNELS: readonly NetworkChannelEntry[] = [ntfyChannel, webhookChannel];
+export const NETWORK_CHANNELS: readonly NetworkChannelEntry[] = [
+  ntfyChannel,
+  webhookChannel,
+  telegramChannel,
+];
 
 /** The network channels the config asks for, in registry order. */
 export function createNetworkChannels(notify: NotifyConfig, http: HttpDefaults): Channel[] {
