@@ -110,10 +110,13 @@ export const configSchema = z
         logReplayWindow: duration(
           "Log lines older than this, read while catching up after a restart, are recorded but not raised as new incidents.",
         ).prefault("2m"),
+        minInterval: duration(
+          "The shortest time between the starts of two evaluations: events that arrive sooner (a flood of file changes or log lines) are merged into one evaluation of the latest state, and the last one is always evaluated.",
+        ).prefault("50ms"),
       })
       .strict()
       .prefault({})
-      .describe("Detection windows."),
+      .describe("Detection windows and pacing."),
     notify: notifySchema
       .prefault({})
       .describe(

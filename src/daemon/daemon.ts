@@ -13,6 +13,7 @@ import { detectObservationFindings, type ObservationContext } from "../detect/ob
 import type { Evaluation } from "../policy/evaluation.js";
 import { emptyIncidents, type IncidentState, updateIncidents } from "../policy/incidents.js";
 import { isWsl, shouldPoll } from "../sources/host/platform.js";
+import { createEvaluationGate, type EvaluationGate } from "./evaluation-gate.js";
 import { NoOpenClawStateError } from "./inspect.js";
 import type { ConnectionLike, DaemonDeps, DaemonStatus, LogTailLike, Schedule, Stoppable } from "./ports.js";
 import { logHealth, logIncidentEvent, stateDigest } from "./report.js";
@@ -54,8 +55,7 @@ export class Daemon {
   private lastEvaluation: DaemonStatus["lastEvaluation"] = null;
   private lastReconcileAtMs: number | null = null;
   private sourceHealth: DaemonStatus["sources"] = {};
-  private running: Promise<void> | null = null;
-  private rerun: { trigger: string; atMs: number } | null = null;
+  private readonly gate: EvaluationGate<Inspection | null>;
   private stopping: Promise<void> | null = null;
   private generation = 0;
 
@@ -64,6 +64,11 @@ export class Daemon {
     this.deps = deps;
     this.log = deps.logger;
     this.startedAtMs = deps.now();
+    this.gate = createEvaluationGate({
+      minIntervalMs: () => this.config.config.detect.minInterval,
+      now: deps.now,
+      run: (trigger, atMs) => this.evaluateOnce(trigger, atMs),
+    });
   }
 
   get stopped(): boolean {
@@ -102,8 +107,9 @@ export class Daemon {
       this.generation++;
       await this.schedule?.stop();
       this.schedule = null;
+      this.gate.stop();
       await this.detach();
-      await this.running?.catch(() => undefined);
+      await this.gate.idle();
       this.mode = "stopped";
       this.log.debug("daemon stopped");
     })();
@@ -177,7 +183,7 @@ export class Daemon {
       healthy: true,
       detail: `watching ${location.stateDir}${polling ? " (polling)" : ""}`,
     };
-    const first = await this.evaluate("start", this.deps.now());
+    const first = await this.gate.runNow("start", this.deps.now());
     if (gen !== this.generation || !first) return;
     await this.startLogTail(first, wsl, gen);
     await this.startConnection(first, gen);
@@ -334,33 +340,10 @@ export class Daemon {
     if (!stale) this.trigger(`${o.source}:${o.kind}`, o.atMs);
   }
 
-  /** Runs an evaluation now, or right after the one in flight (never two at once). */
+  /** Evaluates now, or after the one in flight and the minimum interval (detect.minInterval); never two at once. */
   trigger(reason: string, atMs = this.deps.now()): void {
     if (this.stopped || this.mode !== "watching") return;
-    if (this.running) {
-      this.rerun = this.rerun
-        ? { trigger: `${this.rerun.trigger}+${reason}`, atMs: Math.min(this.rerun.atMs, atMs) }
-        : { trigger: reason, atMs };
-      return;
-    }
-    void this.evaluate(reason, atMs);
-  }
-
-  private async evaluate(trigger: string, triggeredAtMs: number): Promise<Inspection | null> {
-    let result: Inspection | null = null;
-    const run = (async () => {
-      result = await this.evaluateOnce(trigger, triggeredAtMs);
-    })();
-    this.running = run;
-    try {
-      await run;
-    } finally {
-      this.running = null;
-    }
-    const again = this.rerun;
-    this.rerun = null;
-    if (again && !this.stopped) void this.evaluate(again.trigger, again.atMs);
-    return result;
+    this.gate.trigger(reason, atMs);
   }
 
   private async evaluateOnce(trigger: string, triggeredAtMs: number): Promise<Inspection | null> {

@@ -286,6 +286,49 @@ describe("the watchdog wired with fakes", () => {
     expect(t.evaluations.at(-1)?.trigger).toBe("start");
   });
 
+  it("a flood of file events and log lines is evaluated at most once per detect.minInterval, the last state last", async () => {
+    // fake timers drive the minimum interval; everything else here is in memory (style guide §E.31)
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    const t = world();
+    await t.w.start();
+    await t.evaluated(1);
+    const upgrade: Observation = {
+      kind: "upgrade-requested",
+      source: "log",
+      atMs: t.clock.ms,
+      deviceId: ME.deviceId,
+      text: "security audit: device access upgrade requested",
+    };
+    // 10,000 events in one second: file changes and log lines, each after a change of the pairing state
+    let n = 0;
+    for (let ms = 0; ms < 1_000; ms++) {
+      t.clock.ms += 1;
+      for (let i = 0; i < 10; i++) {
+        n++;
+        t.state.snap = snapshot({ paired: [paired(CLI_SCOPES, { approvedAtMs: n })] });
+        if (i % 2 === 0) t.hooks.fileChange?.([`${LOCATION.stateDir}/devices/paired.json`]);
+        else t.hooks.observe?.({ ...upgrade, atMs: t.clock.ms }, { stale: false });
+      }
+      await vi.advanceTimersByTimeAsync(1);
+    }
+    t.clock.ms += 100;
+    await vi.advanceTimersByTimeAsync(100);
+    await vi.waitFor(() =>
+      expect(t.evaluations.at(-1)?.inspection?.snapshot.paired[0]?.approvedAtMs).toBe(10_000),
+    );
+    // the start, then at most one per 50 ms in that second, and the tail of the burst once more
+    const flood = t.evaluations.slice(1);
+    expect(flood.length).toBeGreaterThanOrEqual(2);
+    expect(flood.length).toBeLessThanOrEqual(1_000 / 50 + 1);
+    expect(flood.at(-1)?.trigger.split("+").sort()).toEqual([
+      "files:devices/paired.json",
+      "log:upgrade-requested",
+    ]);
+  });
+
   it("stop() is idempotent and the last line says so", async () => {
     const t = world();
     await t.w.start();
