@@ -28,14 +28,16 @@ export interface Endpoint {
 
 /** Everything the watchdog needs from the world. */
 export interface WatchdogDeps extends Omit<DaemonDeps, "onReload"> {
-  /** The watchdog's own data folder (audit log, silences, last good state). */
+  /** The watchdog's own data folder (audit log, silences, last good state, incidents, notification state). */
   dataDir: string;
   /** Runs the `openclaw` CLI for healing. */
   runner: ProcessRunner;
   /** Where remediation decisions and commands are recorded (default: audit.jsonl in the data dir). */
   audit?: AuditLog;
   /** The notifier with its channels. */
-  createNotifier(o: Pick<NotifierOptions, "config" | "secrets" | "onDispatched" | "onSuppressed">): Notifier;
+  createNotifier(
+    o: Pick<NotifierOptions, "config" | "secrets" | "onDispatched" | "onSuppressed" | "store">,
+  ): Notifier;
   /** The status socket, answering with `getStatus()`; null when there is none. */
   createStatusEndpoint(getStatus: () => StatusReport): Endpoint | null;
   /** The metrics listener (only when `metrics.listen` is set); null otherwise. */
@@ -143,6 +145,11 @@ export function createWatchdog(loaded: LoadedConfig, deps: WatchdogDeps): Watchd
     deps.createNotifier({
       config: cfg.notify,
       secrets,
+      // notify-state.json in the data dir: a restart neither tells an open incident again nor loses a recovery
+      store: {
+        load: () => deps.stateStore.loadNotifyState(),
+        save: (state) => deps.stateStore.saveNotifyState(state, deps.now()),
+      },
       onDispatched: ({ kind, outcome }) => {
         for (const channel of outcome.delivered) {
           metrics.countNotification(channel, "sent");

@@ -21,13 +21,17 @@
 // Every notification passes a global rate limit (rateLimit.max per rateLimit.per); the excess is marked as
 // sent (never retried) and summarised once in a "rate-limited" notification when the window has room.
 // The findings of each evaluation are the truth (not the incident events): open/resolved is recomputed each
-// time, so a skipped evaluation cannot make a notification repeat or go missing. The state is plain data kept
-// in memory by the caller; after a daemon restart, incidents still open are notified once more.
+// time, so a skipped evaluation cannot make a notification repeat or go missing. The state is plain data the
+// caller keeps, and stores across restarts (notify-state.json): after a restart an incident still open is not
+// told again, one that healed meanwhile is told once, and repeats, flapping and the rate-limit window go on.
+// Times are absolute ms; a time ahead of now (the clock went back) counts as now, so a wait never grows past
+// its configured length, and one long overdue (the clock jumped ahead) fires once, then waits its full length.
 
 import { missingScopes, normalizeScopes } from "../common/scopes.js";
 import type { Finding, FindingCode, Severity } from "../common/types.js";
 import type { NotifyConfig } from "../config/schema-notify.js";
 import { fingerprint } from "./incidents.js";
+import { clampToNow } from "./notify-state.js";
 
 export type NotificationKind =
   | "new"
@@ -479,6 +483,7 @@ export function decide(
   cfg: NotifyPolicyConfig,
 ): NotifyDecision {
   const next = clone(state);
+  clampToNow(next, nowMs);
   next.sentAtMs = next.sentAtMs.filter((t) => t > nowMs - cfg.rateLimit.per);
   if (input.findings) observe(next.groups, input, input.findings, nowMs, cfg);
   const ctx: Ctx = { nowMs, cfg, silences: input.silences, out: [], suppressed: [], wakes: [], state: next };

@@ -6,9 +6,13 @@ import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
-import { createNotifier, type EvaluationView } from "../../src/actions/notify/notifier.js";
+import {
+  createNotifier,
+  type EvaluationView,
+  type NotifierOptions,
+} from "../../src/actions/notify/notifier.js";
 import { readSilences, silencesPath } from "../../src/actions/silences.js";
-import { resolveDataDir } from "../../src/actions/state-store.js";
+import { createStateStore, NOTIFY_STATE_FILE, resolveDataDir } from "../../src/actions/state-store.js";
 import type { Io } from "../../src/cli/io.js";
 import { runSilence, type SilenceOptions } from "../../src/cli/silence.js";
 import { silentLogger } from "../../src/common/log.js";
@@ -50,7 +54,12 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
-async function setup(notify: NotifyConfigInput, now?: () => number, dataDirAt?: string) {
+async function setup(
+  notify: NotifyConfigInput,
+  now?: () => number,
+  dataDirAt?: string,
+  store?: NotifierOptions["store"],
+) {
   const hook = await startHttpSink();
   onTestFinished(() => hook.close());
   const { logger, records } = captureLog();
@@ -61,6 +70,7 @@ async function setup(notify: NotifyConfigInput, now?: () => number, dataDirAt?: 
     dataDir,
     timeZone: "UTC",
     ...(now ? { now } : {}),
+    ...(store ? { store } : {}),
   });
   onTestFinished(() => notifier.stop());
   return { hook, records, dataDir, notifier };
@@ -110,6 +120,41 @@ describe("createNotifier", () => {
     expect(sent[1]?.body).toContain(
       `Healed at 14:02, by approval of request ${REQ}: device ${DEV.slice(0, 12)}… now has operator.admin, operator.write.`,
     );
+  });
+
+  it("with a store, a notifier after a restart tells neither the open incident nor its recovery twice", async () => {
+    let nowMs = Date.UTC(2026, 10, 27, 13, 50);
+    const dataDir = await tempDir();
+    const store = createStateStore(dataDir, silentLogger);
+    const persist: NotifierOptions["store"] = {
+      load: () => store.loadNotifyState(),
+      save: (state) => store.saveNotifyState(state, nowMs),
+    };
+    const first = await setup({ groupWait: "0ms" }, () => nowMs, dataDir, persist);
+    await first.notifier.onEvaluation(view([regression, pending]));
+    await first.notifier.settled();
+    await first.notifier.stop();
+    expect(JSON.parse(await readFile(path.join(dataDir, NOTIFY_STATE_FILE), "utf8")).version).toBe(1);
+
+    nowMs += 3_600_000;
+    const second = await setup({ groupWait: "0ms" }, () => nowMs, dataDir, persist);
+    await second.notifier.onEvaluation(view([regression, pending]));
+    await second.notifier.settled();
+    expect(second.records.find((r) => r.msg.startsWith("notification state restored"))?.msg).toBe(
+      "notification state restored: 1 incident(s) already told",
+    );
+    nowMs += 60_000;
+    await second.notifier.onEvaluation(view([]));
+    await second.notifier.settled();
+    await second.notifier.stop();
+
+    const third = await setup({ groupWait: "0ms" }, () => nowMs + 60_000, dataDir, persist);
+    await third.notifier.onEvaluation(view([]));
+    await third.notifier.settled();
+    await third.notifier.stop();
+    expect(bodies(first.hook.requests).map((b) => b.kind)).toEqual(["new"]);
+    expect(bodies(second.hook.requests).map((b) => b.kind)).toEqual(["recovered"]);
+    expect(third.hook.requests).toEqual([]);
   });
 
   it("reconfigure (SIGHUP) switches channels without notifying open incidents again", async () => {

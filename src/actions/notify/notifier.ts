@@ -1,13 +1,22 @@
 // The notifier action the daemon calls after every evaluation: reads the silences, asks the pure policy what to
 // send, renders and dispatches it in the background, and owns the one timer the policy asks for (group wait,
-// repeats, silence ends, the rate-limit window). stop() is idempotent and leaves no timer or request behind.
+// repeats, silence ends, the rate-limit window). With a store, the policy's state survives restarts. stop() is
+// idempotent, saves what changed, and leaves no timer or request behind.
 
 import os from "node:os";
+import { createCoalescedSaver } from "../../common/coalesced-save.js";
 import type { Logger } from "../../common/log.js";
 import type { Finding } from "../../common/types.js";
 import { VERSION } from "../../common/version.js";
 import type { NotifyConfig } from "../../config/schema-notify.js";
-import { decide, emptyNotifyState, type NotifyDecision, type NotifyInput } from "../../policy/notify.js";
+import {
+  decide,
+  emptyNotifyState,
+  type NotifyDecision,
+  type NotifyInput,
+  type NotifyState,
+} from "../../policy/notify.js";
+import { notifyStateDigest } from "../../policy/notify-state.js";
 import { isWsl } from "../../sources/host/platform.js";
 import { createSilenceReader, type SilenceReader } from "../silences.js";
 import type { Channel } from "./channel.js";
@@ -24,6 +33,14 @@ import { renderNotification } from "./text.js";
 
 const USER_AGENT = `openclaw-scope-watchdog/${VERSION} (+notify)`;
 const MAX_TIMER_MS = 2_147_483_647;
+/** At most one save of the notification state per this long during a burst (the last one is flushed on stop). */
+const SAVE_INTERVAL_MS = 1_000;
+
+/** Where the notification state lives between runs (notify-state.json through the StateStore). */
+export interface NotifyStore {
+  load(): Promise<NotifyState | null>;
+  save(state: NotifyState): Promise<void>;
+}
 
 /** What the notifier reads of the daemon's `Evaluation` (which satisfies it): findings, gateway secret, device. */
 export interface EvaluationView {
@@ -59,6 +76,11 @@ export interface NotifierOptions {
   onDispatched?: (r: { kind: string; codes: readonly string[]; outcome: DispatchOutcome }) => void;
   /** Each notification held back (silenced or rate-limited). */
   onSuppressed?: (s: { codes: readonly string[]; reason: string }) => void;
+  /**
+   * Keeps the policy's state across restarts: loaded before the first decision, saved when it changes (bursts
+   * coalesced) and on stop. Without it the state lives in memory only.
+   */
+  store?: NotifyStore;
 }
 
 export interface Notifier {
@@ -104,7 +126,18 @@ export function createNotifier(o: NotifierOptions): Notifier {
   const abort = new AbortController();
   const inflight = new Set<Promise<unknown>>();
   let state = emptyNotifyState();
-  let queue: Promise<void> = Promise.resolve();
+  let savedDigest = notifyStateDigest(state);
+  const store = o.store;
+  const saver = store
+    ? createCoalescedSaver<NotifyState>({
+        save: (s) => store.save(s),
+        intervalMs: SAVE_INTERVAL_MS,
+        onError: (err) =>
+          log.error({ err: String(err) }, "cannot save the notification state; keeping it in memory"),
+      })
+    : null;
+  // the stored state is read before the first decision (every decision queues behind this)
+  let queue: Promise<void> = store ? restore(store) : Promise.resolve();
   let timer: NodeJS.Timeout | null = null;
   let gatewaySecret: string | null = null;
   let stopping: Promise<void> | null = null;
@@ -141,10 +174,32 @@ export function createNotifier(o: NotifierOptions): Notifier {
     if (r.problem) log.warn({ problem: r.problem }, `Windows toasts cannot run: ${r.problem}`);
   }
 
+  async function restore(from: NotifyStore): Promise<void> {
+    let stored: NotifyState | null;
+    try {
+      stored = await from.load();
+    } catch (err) {
+      log.error({ err: String(err) }, "cannot read the stored notification state; starting without it");
+      return;
+    }
+    if (!stored) return;
+    state = stored;
+    savedDigest = notifyStateDigest(stored);
+    const told = Object.values(stored.groups)
+      .filter((g) => g.notified)
+      .map((g) => g.key);
+    log.info({ groups: told }, `notification state restored: ${told.length} incident(s) already told`);
+  }
+
   const secrets = (): string[] => [...(o.secrets?.() ?? []), ...(gatewaySecret ? [gatewaySecret] : [])];
 
   function apply(d: NotifyDecision): void {
     state = d.next;
+    const digest = notifyStateDigest(state);
+    if (digest !== savedDigest) {
+      savedDigest = digest;
+      saver?.set(state);
+    }
     for (const s of d.suppressed) o.onSuppressed?.({ codes: s.codes, reason: s.reason });
     for (const s of d.suppressed)
       log.info(
@@ -215,6 +270,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
         abort.abort(new Error("notifier stopped"));
         await queue;
         await Promise.all([...inflight]);
+        await saver?.stop();
       })();
       return stopping;
     },
