@@ -1,5 +1,6 @@
-// The long-running watchdog: wires the sources to detection, keeps incidents and the last good state, and
-// owns every watcher, socket and schedule it starts. Event-driven, with a periodic reconcile behind it.
+// The long-running watchdog: wires the sources to detection, keeps incidents (across restarts too) and the last
+// good state, and owns every watcher, socket and schedule it starts. Event-driven, with a periodic reconcile
+// behind it.
 
 import path from "node:path";
 import type { Logger } from "../common/log.js";
@@ -14,6 +15,7 @@ import type { Evaluation } from "../policy/evaluation.js";
 import { emptyIncidents, type IncidentState, updateIncidents } from "../policy/incidents.js";
 import { isWsl, shouldPoll } from "../sources/host/platform.js";
 import { createEvaluationGate, type EvaluationGate } from "./evaluation-gate.js";
+import { createIncidentMemory, type IncidentMemoryStore } from "./incident-memory.js";
 import { NoOpenClawStateError } from "./inspect.js";
 import type { ConnectionLike, DaemonDeps, DaemonStatus, LogTailLike, Schedule, Stoppable } from "./ports.js";
 import { logHealth, logIncidentEvent, stateDigest } from "./report.js";
@@ -56,6 +58,8 @@ export class Daemon {
   private lastReconcileAtMs: number | null = null;
   private sourceHealth: DaemonStatus["sources"] = {};
   private readonly gate: EvaluationGate<Inspection | null>;
+  /** incidents.json for the state directory being watched: what survives a restart. */
+  private memory: IncidentMemoryStore | null = null;
   private stopping: Promise<void> | null = null;
   private generation = 0;
 
@@ -110,6 +114,7 @@ export class Daemon {
       this.gate.stop();
       await this.detach();
       await this.gate.idle();
+      await this.memory?.stop();
       this.mode = "stopped";
       this.log.debug("daemon stopped");
     })();
@@ -163,6 +168,8 @@ export class Daemon {
     this.mode = "watching";
     this.waitingFor = null;
     this.lastGood = await this.deps.stateStore.loadLastGood(location.stateDir);
+    await this.restore(location.stateDir);
+    if (gen !== this.generation) return;
     const wsl = isWsl(this.deps.env);
     const polling = shouldPoll(location.stateDir, cfg.watch.polling, wsl);
     const watcher = this.deps.createStateWatcher({
@@ -191,6 +198,34 @@ export class Daemon {
       { stateDir: location.stateDir, version: first.install.version, store: first.store },
       "watching OpenClaw",
     );
+  }
+
+  /**
+   * Takes up what was remembered about `stateDir` before a restart (or a switch to another state directory) so
+   * the first evaluation opens only what is new and resolves what healed meanwhile. Kept when it is the same.
+   */
+  private async restore(stateDir: string): Promise<void> {
+    if (this.memory?.stateDir === stateDir) return;
+    await this.memory?.stop();
+    const memory = createIncidentMemory({
+      store: this.deps.stateStore,
+      stateDir,
+      now: this.deps.now,
+      logger: this.log,
+    });
+    this.memory = memory;
+    const restored = await memory.load();
+    this.incidents = restored?.incidents ?? emptyIncidents();
+    this.observations = restored?.observations ?? [];
+    this.healthySinceMs = restored?.healthySinceMs ?? null;
+  }
+
+  private remember(): void {
+    this.memory?.changed({
+      incidents: this.incidents,
+      observations: this.observations,
+      healthySinceMs: this.healthySinceMs,
+    });
   }
 
   private async waitFor(location: OpenClawLocation, gen: number): Promise<void> {
@@ -318,6 +353,7 @@ export class Daemon {
     this.observations.push(o);
     if (this.observations.length > MAX_OBSERVATIONS)
       this.observations.splice(0, this.observations.length - MAX_OBSERVATIONS);
+    this.remember();
     this.log.debug(
       {
         kind: o.kind,
@@ -406,6 +442,7 @@ export class Daemon {
     const findings = [...inspection.findings, ...detectObservationFindings(this.observations, ctx)];
     const { state, events } = updateIncidents(this.incidents, findings, started);
     this.incidents = state;
+    this.remember();
     for (const e of events) logIncidentEvent(this.log, e, trigger, this.deps.now() - triggeredAtMs);
     if (stateChanged && events.length === 0 && trigger.startsWith("files")) {
       this.log.debug({ trigger }, "pairing state changed without changing any finding");

@@ -140,6 +140,12 @@ describe("the watchdog wired with fakes", () => {
     const flood = t.evaluations.slice(1);
     expect(flood.length).toBeGreaterThanOrEqual(2);
     expect(flood.length).toBeLessThanOrEqual(1_000 / 50 + 1);
+    // 5,000 new observations, each kept for a restart: one write at once, then at most one a second, and the
+    // last of them written on stop
+    expect(t.data.writes.incidents).toBeGreaterThanOrEqual(2);
+    expect(t.data.writes.incidents).toBeLessThanOrEqual(3);
+    await t.w.stop();
+    expect(t.data.incidents.get(LOCATION.stateDir)?.observations.at(-1)?.atMs).toBe(t.clock.ms - 100);
     expect(flood.at(-1)?.trigger.split("+").sort()).toEqual([
       "files:devices/paired.json",
       "log:upgrade-requested",
