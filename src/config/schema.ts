@@ -49,7 +49,7 @@ export const configSchema = z
         "Scopes the local device's approved baseline must satisfy. null: by OpenClaw version (operator.admin before 2026.4.25, else operator.approvals, operator.read, operator.write).",
       ),
     dataDir: nullablePath(
-      "Where the watchdog keeps its own state (last good pairing, log offsets, its device identity). null: $XDG_STATE_HOME/openclaw-scope-watchdog (~/.local/state/openclaw-scope-watchdog).",
+      "Where the watchdog keeps its own state, so a restart forgets nothing: the last good pairing, log offsets, open incidents, notification state, silences, the audit log, its device identity. null: $XDG_STATE_HOME/openclaw-scope-watchdog (~/.local/state/openclaw-scope-watchdog).",
     ),
     reconcile: z
       .object({
