@@ -57,6 +57,7 @@ const observationKinds = [
   "connection-open",
   "connection-closed",
   "gateway-unreachable",
+  "listener-untrusted",
 ] as const satisfies readonly ObservationKind[];
 // every kind is listed: a kind added to ObservationKind but not here fails to compile (rather than making the
 // daemon set its files aside)
