@@ -72,6 +72,7 @@ export class Daemon {
       minIntervalMs: () => this.config.config.detect.minInterval,
       now: deps.now,
       run: (trigger, atMs) => this.evaluateOnce(trigger, atMs),
+      onError: (err, trigger) => this.log.error({ err: String(err), trigger }, "evaluation failed"),
     });
   }
 

@@ -9,6 +9,8 @@ export interface EvaluationGateOptions<T> {
   now: () => number;
   /** One evaluation; the gate never calls it while a previous call is still running. */
   run: (trigger: string, triggeredAtMs: number) => Promise<T>;
+  /** An evaluation the gate started on its own threw (runNow's caller gets its own error). */
+  onError: (err: unknown, trigger: string) => void;
 }
 
 export interface EvaluationGate<T> {
@@ -60,7 +62,8 @@ export function createEvaluationGate<T>(o: EvaluationGateOptions<T>): Evaluation
     }
     const next = pending;
     pending = null;
-    void execute([...next.reasons].join("+"), next.atMs).catch(() => undefined);
+    const trigger = [...next.reasons].join("+");
+    void execute(trigger, next.atMs).catch((err: unknown) => o.onError(err, trigger));
   }
 
   return {

@@ -12,7 +12,9 @@ function setup(minIntervalMs = 50, runMs = 0) {
   const runs: { trigger: string; atMs: number; startedMs: number; saw: number }[] = [];
   let active = 0;
   let overlap = 0;
+  const errors: string[] = [];
   const gate = createEvaluationGate({
+    onError: (err, trigger) => errors.push(`${trigger}: ${String(err)}`),
     minIntervalMs: () => minIntervalMs,
     now: () => Date.now(),
     run: async (trigger, atMs) => {
@@ -20,12 +22,13 @@ function setup(minIntervalMs = 50, runMs = 0) {
       overlap = Math.max(overlap, active);
       // it reads the state when it starts, like an inspection does
       runs.push({ trigger, atMs, startedMs: Date.now(), saw: world.value });
+      if (trigger === "boom") throw new Error("a bug");
       if (runMs > 0) await new Promise((r) => setTimeout(r, runMs));
       active--;
       return world.value;
     },
   });
-  return { world, runs, gate, overlap: () => overlap };
+  return { world, runs, gate, errors, overlap: () => overlap };
 }
 
 describe("the evaluation gate", () => {
@@ -110,6 +113,16 @@ describe("the evaluation gate", () => {
     t.gate.trigger("c", Date.now());
     await vi.advanceTimersByTimeAsync(0);
     expect(t.runs.map((r) => r.trigger)).toEqual(["a", "b", "c"]);
+  });
+
+  it("an evaluation that throws is reported with its trigger, and the next one still runs", async () => {
+    const t = setup(50);
+    t.gate.trigger("boom", T0);
+    await vi.advanceTimersByTimeAsync(0);
+    t.gate.trigger("files:a", Date.now());
+    await vi.advanceTimersByTimeAsync(50);
+    expect(t.errors).toEqual(["boom: Error: a bug"]);
+    expect(t.runs.map((r) => r.trigger)).toEqual(["boom", "files:a"]);
   });
 
   it("stop drops the pending follow-up and leaves no timer", async () => {
