@@ -52,10 +52,19 @@ async function refuseSymlink(file: string): Promise<void> {
   }
 }
 
+export interface AtomicWriteOptions {
+  /** Create the folder 0700 and tighten it to 0700 (default); false: the folder must exist and is left as it is. */
+  privateDir?: boolean;
+}
+
 /** Replaces `file` with `data` so readers see the old or the new content, never a mix; mode 0600. */
-export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: string | Buffer,
+  o: AtomicWriteOptions = {},
+): Promise<void> {
   const dir = path.dirname(file);
-  await ensurePrivateDir(dir);
+  if (o.privateDir !== false) await ensurePrivateDir(dir);
   await refuseSymlink(file);
   // loaded on first write, so commands that write nothing (check) never load it
   const { default: write } = await import("write-file-atomic");

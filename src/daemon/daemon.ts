@@ -2,6 +2,7 @@
 // owns every watcher, socket and schedule it starts. Event-driven, with a periodic reconcile behind it.
 
 import path from "node:path";
+import { killSwitchPath } from "../actions/remediate/kill-switch.js";
 import type { Logger } from "../common/log.js";
 import { localPaired } from "../common/pairing.js";
 import type { LastGoodState, Observation, OpenClawInstall } from "../common/types.js";
@@ -374,6 +375,7 @@ export class Daemon {
         nowMs: started,
         lastGood: this.lastGood,
         install: this.install,
+        killSwitchFile: killSwitchPath(cfg.remediation, this.deps.stateStore.dir),
       });
     } catch (err) {
       if (err instanceof NoOpenClawStateError && !this.stopped) {

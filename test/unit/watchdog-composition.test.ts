@@ -36,6 +36,8 @@ const GATEWAY = {
   secret: null,
   logFile: null,
   autoApproveLocal: null,
+  mode: null,
+  configProblem: null,
   source: LOCATION.configPath,
 };
 
