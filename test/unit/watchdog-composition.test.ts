@@ -7,6 +7,7 @@ import type { Channel, Rendered } from "../../src/actions/notify/channel.js";
 import { createNotifier } from "../../src/actions/notify/notifier.js";
 import type { ProcessRunner } from "../../src/actions/process-runner.js";
 import type { AuditEntry, AuditLog } from "../../src/actions/remediate/audit-log.js";
+import type { Ledger, LedgerEntry } from "../../src/actions/remediate/ledger.js";
 import type { LogOffset, StateStore } from "../../src/actions/state-store.js";
 import type { LastGoodState, Observation, PairingSnapshot } from "../../src/common/types.js";
 import { validateConfig } from "../../src/config/load.js";
@@ -83,7 +84,32 @@ function world() {
     append: async (e) => {
       audit.push(e);
     },
-    readSince: async (since) => audit.filter((e) => e.atMs >= since),
+    check: async () => {},
+  };
+  // the machine-wide locks and the ledger, in memory: a lock is held until released
+  const held = new Set<string>();
+  const memoryLock = (kind: string) => async (stateDir: string) => {
+    const key = `${kind}:${stateDir}`;
+    if (held.has(key)) return null;
+    held.add(key);
+    return {
+      path: key,
+      lost: () => null,
+      release: async () => {
+        held.delete(key);
+      },
+    };
+  };
+  const ledgerEntries: LedgerEntry[] = [];
+  const ledger: Ledger = {
+    file: "(memory)",
+    history: async (stateDir) => ({
+      ok: true,
+      history: { attempts: ledgerEntries.filter((e) => e.stateDir === stateDir) },
+    }),
+    record: async (e) => {
+      ledgerEntries.push(e);
+    },
   };
   // policy notify never runs a command: any call is recorded and fails the test below
   const runner: ProcessRunner = {
@@ -157,6 +183,12 @@ function world() {
     },
     runner,
     audit: auditLog,
+    ledger,
+    locks: {
+      dir: async () => "(memory)",
+      remediation: memoryLock("remediation"),
+      daemon: memoryLock("daemon"),
+    },
     createNotifier: (n) =>
       createNotifier({
         ...n,
@@ -184,7 +216,22 @@ function world() {
       timeout: 2_000,
       interval: 2,
     });
-  return { w, clock, state, sent, audit, evaluations, commands, hooks, log, lastGood, evaluated };
+  return {
+    w,
+    clock,
+    state,
+    sent,
+    audit,
+    evaluations,
+    commands,
+    hooks,
+    log,
+    lastGood,
+    evaluated,
+    held,
+    deps,
+    loaded,
+  };
 }
 
 const narrowed = (ts: number) =>
@@ -194,6 +241,28 @@ const narrowed = (ts: number) =>
   });
 
 describe("the watchdog wired with fakes", () => {
+  it("holds the daemon lock on its state from start to stop: a second one refuses to start meanwhile", async () => {
+    const t = world();
+    await t.w.start();
+    expect([...t.held]).toEqual([`daemon:${LOCATION.stateDir}`]);
+    const second = createWatchdog(t.loaded, t.deps);
+    const refused = await second.start().then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    expect(refused?.name).toBe("DaemonLockError");
+    expect(refused?.message).toMatch(
+      /^another scope-watchdog already watches the OpenClaw state \/home\/u\/\.openclaw \(lock in \(memory\)\)/,
+    );
+    expect(second.stopped).toBe(true);
+    await t.w.stop();
+    expect([...t.held]).toEqual([]);
+    const third = createWatchdog(t.loaded, t.deps);
+    await third.start();
+    expect([...t.held]).toEqual([`daemon:${LOCATION.stateDir}`]);
+    await third.stop();
+  });
+
   it("a narrowing becomes incidents, one notification and a notify decision; healing sends one recovery", async () => {
     const t = world();
     await t.w.start();
@@ -217,8 +286,8 @@ describe("the watchdog wired with fakes", () => {
     await vi.waitFor(() => expect(t.sent).toHaveLength(1), { timeout: 2_000, interval: 2 });
     expect(t.sent[0]?.severity).toBe("critical");
     expect(t.sent[0]?.body).toContain("openclaw devices approve 2b640a10-5c1e-4f3a-9d2b-7e8f9a0b1c2d");
-    // the remediation pass decided to notify only (the default policy) and said so before and after
-    await vi.waitFor(() => expect(t.audit.filter((a) => a.phase === "after")).not.toHaveLength(0), {
+    // the remediation pass decided to notify only (the default policy) and recorded it, once
+    await vi.waitFor(() => expect(t.audit.filter((a) => a.phase === "decided")).not.toHaveLength(0), {
       timeout: 2_000,
       interval: 2,
     });
