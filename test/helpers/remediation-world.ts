@@ -59,20 +59,25 @@ export async function world(o: WorldOptions = {}) {
     ...fake.env,
   };
   const inspect = () => inspectOpenClaw({ config, env, nowMs: now() });
-  const { logger, raw } = captureLog({ secrets: () => [GATEWAY_TOKEN] });
+  const { logger, raw, records } = captureLog({ secrets: () => [GATEWAY_TOKEN] });
   const real = createProcessRunner();
-  const remediator = createRemediator({
-    remediation,
-    logger,
-    dataDir,
-    now,
-    inspect,
-    runner: o.runner ? o.runner(real, dataDir) : real,
-    env,
-    retryDelayMs: 0,
-    killGraceMs: 300,
-  });
-  onTestFinished(() => remediator.stop());
+  /** A remediator on this world (another one is what a restart, or a second watchdog, would have). */
+  const newRemediator = () => {
+    const r = createRemediator({
+      remediation,
+      logger,
+      dataDir,
+      now,
+      inspect,
+      runner: o.runner ? o.runner(real, dataDir) : real,
+      env,
+      retryDelayMs: 0,
+      killGraceMs: 300,
+    });
+    onTestFinished(() => r.stop());
+    return r;
+  };
+  const remediator = newRemediator();
   const audit = async (): Promise<AuditEntry[]> =>
     (await readFile(path.join(dataDir, "audit.jsonl"), "utf8"))
       .split("\n")
@@ -100,9 +105,11 @@ export async function world(o: WorldOptions = {}) {
     config,
     dataDir,
     remediator,
+    newRemediator,
     clock,
     inspect,
     raw,
+    records,
     audit,
     approvedScopes,
     argvs,
