@@ -8,8 +8,7 @@
 //   daemon-<hash>: one daemon per OpenClaw state, for its lifetime (even with another socket or data dir).
 
 import { createHash } from "node:crypto";
-import { realpathSync } from "node:fs";
-import { chmod, lstat, mkdir, stat } from "node:fs/promises";
+import { chmod, lstat, mkdir, realpath, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { APP_NAME } from "../config/load.js";
@@ -77,13 +76,10 @@ async function ensureLockDir(dir: string, uid: number | null): Promise<void> {
 }
 
 /** The state dir as one name: resolved, and with symlinks resolved when it exists. */
-export function stateKey(stateDir: string): string {
-  let resolved = path.resolve(stateDir);
-  try {
-    resolved = realpathSync(resolved);
-  } catch {
-    // not there yet: the daemon waits for it under the same resolved path
-  }
+export async function stateKey(stateDir: string): Promise<string> {
+  const absolute = path.resolve(stateDir);
+  // not there yet: the daemon waits for it under the same resolved path
+  const resolved = await realpath(absolute).catch(() => absolute);
   return createHash("sha256").update(resolved).digest("hex").slice(0, 16);
 }
 
@@ -150,7 +146,7 @@ export function createMachineLocks(o: MachineLocksOptions): MachineLocks {
     });
   };
   const take = async (kind: string, stateDir: string) => {
-    const target = path.join(await folder(), `${kind}-${stateKey(stateDir)}`);
+    const target = path.join(await folder(), `${kind}-${await stateKey(stateDir)}`);
     return acquireLock(target, {
       ...(o.staleMs !== undefined ? { staleMs: o.staleMs } : {}),
       onLost: (why) => o.onLost?.(`${target}.lock`, why),

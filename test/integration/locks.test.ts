@@ -50,7 +50,7 @@ describe("machine-wide locks", () => {
         root,
         "run",
         "openclaw-scope-watchdog",
-        `remediation-${stateKey(path.join(root, "state"))}.lock`,
+        `remediation-${await stateKey(path.join(root, "state"))}.lock`,
       ),
     );
     expect((await stat(path.join(root, "run", "openclaw-scope-watchdog"))).mode & 0o777).toBe(0o700);

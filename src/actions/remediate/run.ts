@@ -114,23 +114,35 @@ export function createRemediator(o: RemediatorOptions): Remediator {
     let inspection: Inspection;
     let held: HeldLock | null;
     try {
-      inspection = initial ?? (await o.inspect());
-      secrets = inspection.gateway.secret ? [inspection.gateway.secret.reveal()] : [];
+      // the first look names the state to lock; the decision is made on a look taken under the lock
+      const first = initial ?? (await o.inspect());
       await audit.check();
-      held = await lock(inspection.location.stateDir);
+      held = await lock(first.location.stateDir);
+      if (!held) {
+        log.info(
+          { action: "skip", status: "busy" },
+          "remediation: another pass holds the lock; deciding nothing",
+        );
+        return {
+          pass,
+          policy: ps.cfg.policy,
+          dryRun: ps.dryRun,
+          inspection: first,
+          decisions: [busyDecision(first.location.stateDir)],
+        };
+      }
     } catch (err) {
       const what = err instanceof LockError ? "the remediation lock" : "a remediation pass";
       throw new RemediationError(`cannot start ${what}: ${(err as Error).message}`);
     }
-    const report = { pass, policy: ps.cfg.policy, dryRun: ps.dryRun, inspection };
-    if (!held) {
-      const busy = busyDecision(inspection.location.stateDir);
-      log.info(
-        { action: "skip", status: "busy" },
-        "remediation: another pass holds the lock; deciding nothing",
-      );
-      return { ...report, decisions: [busy] };
+    try {
+      inspection = await o.inspect();
+    } catch (err) {
+      await held.release();
+      throw new RemediationError(`cannot start a remediation pass: ${(err as Error).message}`);
     }
+    secrets = inspection.gateway.secret ? [inspection.gateway.secret.reveal()] : [];
+    const report = { pass, policy: ps.cfg.policy, dryRun: ps.dryRun, inspection };
     try {
       const [history, killSwitch] = await Promise.all([
         ledger.history(inspection.location.stateDir),
