@@ -2,12 +2,8 @@
 // Exit 0: nothing needed doing, or everything was healed and verified; 1: something needs the user; 2: could not run.
 
 import type { ProcessRunner } from "../actions/process-runner.js";
-import {
-  type DecisionResult,
-  type PassReport,
-  passExitCode,
-  RemediationError,
-} from "../actions/remediate/run.js";
+import type { DecisionResult } from "../actions/remediate/execute.js";
+import { type PassReport, passExitCode, RemediationError } from "../actions/remediate/run.js";
 import { resolveDataDir } from "../actions/state-store.js";
 import { silentLogger } from "../common/log.js";
 import { formatScopes } from "../common/scopes.js";

@@ -5,8 +5,8 @@ import { resolveDataDir } from "../actions/state-store.js";
 import { loadConfig } from "../config/load.js";
 import { createDefaultDeps } from "../daemon/deps.js";
 import { createDaemonLogger } from "../daemon/logger.js";
-import { createWatchdog, type Watchdog } from "../daemon/watchdog.js";
-import { EXIT, type Io } from "./io.js";
+import { createWatchdog, DaemonLockError, type Watchdog } from "../daemon/watchdog.js";
+import { EXIT, type Io, print } from "./io.js";
 import { colourWanted } from "./style.js";
 
 export interface RunOptions {
@@ -85,6 +85,14 @@ export async function startRun(
 }
 
 export async function runDaemon(opts: RunOptions, io: Io): Promise<number> {
-  const handle = await startRun(opts, io);
+  let handle: RunHandle;
+  try {
+    handle = await startRun(opts, io);
+  } catch (err) {
+    // another daemon on the same OpenClaw state: one line, not a stack (main.ts prints others by name)
+    if (!(err instanceof DaemonLockError)) throw err;
+    print(io.stderr, `scope-watchdog: ${err.message}`);
+    return EXIT.failed;
+  }
   return handle.done;
 }

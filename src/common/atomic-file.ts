@@ -1,7 +1,11 @@
-// Writing the watchdog's own files atomically with private permissions (temp file, fsync, rename, fsync dir).
+// Writing the watchdog's own files atomically with private permissions. Replacing a file is the kept library
+// write-file-atomic (temp file beside it, mode 0600, fsync, rename, temp removed on failure and on exit), plus
+// what it leaves out: the folder is created private, a symlink at the target is refused instead of written
+// through, and the folder is fsync'd so the rename survives a crash. writePrivateTemp stays for the exclusive
+// create (link, never replace) of the watchdog's identity, which the library does not offer.
 
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, open, rename, rm } from "node:fs/promises";
+import { chmod, lstat, mkdir, open, rm } from "node:fs/promises";
 import path from "node:path";
 
 /** Creates `dir` (and parents) with mode 0700 if missing; tightens an existing one we own. */
@@ -38,14 +42,32 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Replaces `file` with `data` so readers see the old or the new content, never a mix; mode 0600. */
-export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
-  const tmp = await writePrivateTemp(file, data);
+/** A symlink where the watchdog keeps its own file: refused, never followed (the library would write through it). */
+async function refuseSymlink(file: string): Promise<void> {
   try {
-    await rename(tmp, file);
+    if ((await lstat(file)).isSymbolicLink())
+      throw new Error(`${file} is a symbolic link; the watchdog writes its own files only as regular files`);
   } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
-  await syncDir(path.dirname(file));
+}
+
+export interface AtomicWriteOptions {
+  /** Create the folder 0700 and tighten it to 0700 (default); false: the folder must exist and is left as it is. */
+  privateDir?: boolean;
+}
+
+/** Replaces `file` with `data` so readers see the old or the new content, never a mix; mode 0600. */
+export async function writeFileAtomic(
+  file: string,
+  data: string | Buffer,
+  o: AtomicWriteOptions = {},
+): Promise<void> {
+  const dir = path.dirname(file);
+  if (o.privateDir !== false) await ensurePrivateDir(dir);
+  await refuseSymlink(file);
+  // loaded on first write, so commands that write nothing (check) never load it
+  const { default: write } = await import("write-file-atomic");
+  await write(file, data, { mode: 0o600, fsync: true });
+  await syncDir(dir);
 }

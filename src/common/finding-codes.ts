@@ -114,6 +114,18 @@ export const FINDING_CATALOGUE = {
     remediable: false,
     incidentKey: "code",
   },
+  "state-path-unsafe": {
+    headline: "OpenClaw's state folder is not private",
+    severity: "warning",
+    remediable: false,
+    incidentKey: "device+file",
+  },
+  "remediation-halted": {
+    headline: "Automatic healing stopped: an approval did not match",
+    severity: "critical",
+    remediable: false,
+    incidentKey: "code",
+  },
   "openclaw-version-unknown": {
     headline: "OpenClaw version unknown",
     severity: "info",

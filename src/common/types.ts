@@ -57,6 +57,10 @@ export interface GatewaySettings {
   logFile: string | null;
   /** gateway.nodes.pairing.autoApproveLocal (2026.8+; default true there). */
   autoApproveLocal: boolean | null;
+  /** gateway.mode as written ("local", "remote"), or null when unset (local). */
+  mode: string | null;
+  /** Why openclaw.json exists but could not be read or parsed (null when read, or provably absent). */
+  configProblem: string | null;
   /** The file these came from, or null when defaults were used. */
   source: string | null;
 }
@@ -142,6 +146,25 @@ export interface PairingSnapshot {
   /** identity/device-auth.json exists (fatal on 2026.8+ until `openclaw doctor --fix`). */
   legacyDeviceAuthFile: boolean;
   problems: StateProblem[];
+}
+
+/** A folder of OpenClaw's state that another account could change, or that is not the folder it claims to be. */
+export interface UnsafePath {
+  path: string;
+  /** symlink: a symbolic link (not followed); owner: another account owns it; writable: group or others may
+   * write it; unchecked: it could not be examined (fail closed). */
+  problem: "symlink" | "owner" | "writable" | "unchecked";
+  /** Permission bits (writable), the owner's uid (owner), or the error code (unchecked). */
+  mode?: number;
+  uid?: number;
+  error?: string;
+}
+
+/** The kill switch as the watchdog engaged it itself after an approval it could not verify. */
+export interface RemediationHalt {
+  file: string;
+  reason: string;
+  atMs: number | null;
 }
 
 /** The last healthy state the daemon saw for the local device (never tokens). */

@@ -63,7 +63,7 @@ export const remediationSchema = z
       .nullable()
       .default(null)
       .describe(
-        "While this file exists the watchdog approves and requests nothing (it still detects and notifies). null: <dataDir>/disable-remediation.",
+        "While this file exists the watchdog approves and requests nothing (it still detects and notifies); a file it cannot examine counts as existing. The watchdog creates it itself, with the reason as JSON, when an approval changed more than it approved (finding remediation-halted). null: <dataDir>/disable-remediation.",
       ),
     regressionWindow: duration(
       "When the same device loses its scopes again this soon after the watchdog healed it, it is not healed again but escalated to you: something keeps re-pairing it narrowly (a status probe, a second profile, a client started before an upgrade).",
@@ -95,7 +95,7 @@ export const remediationSchema = z
     }
   })
   .describe(
-    "Healing a scope regression automatically. Off (notify) unless you opt in; even then it only approves this machine's own device, within allowScopes, within the bounds below, and writes every step to <dataDir>/audit.jsonl.",
+    "Healing a scope regression automatically. Off (notify) unless you opt in; even then it only approves this machine's own device, within allowScopes, within the bounds below (kept in <dataDir>/remediation-ledger.json), one pass at a time per OpenClaw state, verifies what each approval changed, and writes every step to <dataDir>/audit.jsonl (rotated at 5 MiB).",
   );
 
 /** The section as written in a file (durations as text). */

@@ -3,6 +3,7 @@
 // behind it.
 
 import path from "node:path";
+import { killSwitchPath } from "../actions/remediate/kill-switch.js";
 import type { Logger } from "../common/log.js";
 import { localPaired } from "../common/pairing.js";
 import type { LastGoodState, Observation, OpenClawInstall } from "../common/types.js";
@@ -394,6 +395,7 @@ export class Daemon {
         nowMs: started,
         lastGood: this.lastGood,
         install: this.install,
+        killSwitchFile: killSwitchPath(cfg.remediation, this.deps.stateStore.dir),
       });
     } catch (err) {
       if (err instanceof NoOpenClawStateError && !this.stopped) {

@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { watch } from "chokidar";
 import cron from "node-cron";
+import { createMachineLocks } from "../actions/locks.js";
 import { createNotifier } from "../actions/notify/notifier.js";
 import { createProcessRunner } from "../actions/process-runner.js";
 import { createStateStore } from "../actions/state-store.js";
@@ -187,6 +188,14 @@ export function createDefaultDeps(o: DefaultDepsOptions): WatchdogDeps {
     createConnection: (opts) => startConnection(opts, o.logger),
     createLogTail: (opts) => startLogTail(opts, o.env, o.logger),
     runner: createProcessRunner(),
+    locks: createMachineLocks({
+      env: o.env,
+      onLost: (lock, why) =>
+        o.logger.error(
+          { lock, err: why },
+          "lost a watchdog lock: another watchdog took it over as stale (was this process suspended?)",
+        ),
+    }),
     createNotifier: (n) => createNotifier({ ...n, logger: o.logger, dataDir: o.dataDir, env: o.env }),
     createStatusEndpoint: (getStatus) => {
       const [socketPath = path.join(o.dataDir, "status.sock")] = statusSocketCandidates(

@@ -2,6 +2,7 @@
 // state, and what is wrong with it. Shared by `check`, `fix` and the daemon's reconcile.
 
 import { access } from "node:fs/promises";
+import { readKillSwitch } from "../actions/remediate/kill-switch.js";
 import type { LastGoodState, OpenClawInstall, PairingStore } from "../common/types.js";
 import { locateOpenClaw, type OpenClawLocation } from "../config/openclaw-paths.js";
 import type { Config } from "../config/schema.js";
@@ -10,6 +11,7 @@ import { assessState } from "../detect/inspection.js";
 import { parseOpenClawVersion, storeForVersion } from "../detect/version.js";
 import { findOpenClaw } from "../sources/host/openclaw-install.js";
 import { readGatewaySettings } from "../sources/state/openclaw-config.js";
+import { findUnsafeStatePaths } from "../sources/state/path-safety.js";
 import { readPairingSnapshot } from "../sources/state/snapshot.js";
 import type { OpenClawPort } from "./ports.js";
 
@@ -23,6 +25,10 @@ export interface InspectOptions {
   lastGood?: LastGoodState | null;
   /** A version already learnt (the daemon caches it); skips looking for the executable. */
   install?: OpenClawInstall;
+  /** The remediation kill switch, read for a remediation-halted finding (the daemon and fix pass it). */
+  killSwitchFile?: string | null;
+  /** Whose state folders must these be (default: this process's uid; null: not checked). */
+  uid?: number | null;
 }
 
 /** The state directory does not exist: there is no OpenClaw state to inspect. */
@@ -61,9 +67,12 @@ export async function stateDirExists(location: OpenClawLocation): Promise<boolea
 export async function inspectOpenClaw(opts: InspectOptions): Promise<Inspection> {
   const location = locate(opts);
   if (!(await stateDirExists(location))) throw new NoOpenClawStateError(location);
-  const [install, gatewayRead] = await Promise.all([
+  const uid = opts.uid === undefined ? (process.getuid?.() ?? null) : opts.uid;
+  const [install, gatewayRead, unsafePaths, killSwitch] = await Promise.all([
     opts.install ?? findOpenClaw({ configuredBin: opts.config.openclaw.bin, env: opts.env }),
     readGatewaySettings(location.configPath, opts.env, location.portOverride),
+    findUnsafeStatePaths(location.stateDir, uid),
+    opts.killSwitchFile ? readKillSwitch(opts.killSwitchFile) : null,
   ]);
   const version = install.version ? parseOpenClawVersion(install.version) : null;
   const store: PairingStore = version ? storeForVersion(version) : "unknown";
@@ -77,6 +86,8 @@ export async function inspectOpenClaw(opts: InspectOptions): Promise<Inspection>
     requiredScopes: opts.config.requiredScopes,
     nowMs: opts.nowMs,
     lastGood: opts.lastGood ?? null,
+    unsafePaths,
+    remediationHalt: killSwitch?.halt ?? null,
   });
 }
 
@@ -86,7 +97,15 @@ export function createOpenClawPort(env: NodeJS.ProcessEnv): OpenClawPort {
     locate: (config, target = {}) => locate({ config, env, ...target }),
     exists: stateDirExists,
     findInstall: (bin) => findOpenClaw({ configuredBin: bin, env }),
-    inspect: ({ config, nowMs, lastGood, install, target = {} }) =>
-      inspectOpenClaw({ config, env, nowMs, lastGood, ...(install ? { install } : {}), ...target }),
+    inspect: ({ config, nowMs, lastGood, install, target = {}, killSwitchFile }) =>
+      inspectOpenClaw({
+        config,
+        env,
+        nowMs,
+        lastGood,
+        ...(install ? { install } : {}),
+        ...(killSwitchFile ? { killSwitchFile } : {}),
+        ...target,
+      }),
   };
 }

@@ -67,6 +67,8 @@ export interface OpenClawPort {
     lastGood: LastGoodState | null;
     install?: OpenClawInstall;
     target?: OpenClawTarget;
+    /** The remediation kill switch, read cheaply on every look for the remediation-halted finding. */
+    killSwitchFile?: string;
   }): Promise<Inspection>;
 }
 

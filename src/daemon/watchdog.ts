@@ -3,9 +3,12 @@
 // answer from them. `run` starts it all; `fix` runs one remediation pass through the same wiring.
 // Every real dependency comes in through WatchdogDeps (daemon/deps.ts builds the real ones; tests pass fakes).
 
+import type { HeldLock, MachineLocks } from "../actions/locks.js";
 import type { Notifier, NotifierOptions } from "../actions/notify/notifier.js";
 import type { ProcessRunner } from "../actions/process-runner.js";
 import type { AuditLog } from "../actions/remediate/audit-log.js";
+import { killSwitchPath } from "../actions/remediate/kill-switch.js";
+import type { Ledger } from "../actions/remediate/ledger.js";
 import { createRemediator, type PassReport, type Remediator } from "../actions/remediate/run.js";
 import { errorMessage } from "../common/errors.js";
 import type { Logger } from "../common/log.js";
@@ -34,6 +37,10 @@ export interface WatchdogDeps extends Omit<DaemonDeps, "onReload"> {
   runner: ProcessRunner;
   /** Where remediation decisions and commands are recorded (default: audit.jsonl in the data dir). */
   audit?: AuditLog;
+  /** The attempts the remediation bounds count (default: remediation-ledger.json in the data dir). */
+  ledger?: Ledger;
+  /** The machine-wide locks: one remediation pass and one daemon per OpenClaw state. */
+  locks: MachineLocks;
   /** The notifier with its channels. */
   createNotifier(
     o: Pick<NotifierOptions, "config" | "secrets" | "onDispatched" | "onSuppressed" | "store">,
@@ -67,6 +74,11 @@ export interface Watchdog {
   secrets(): string[];
   /** The daemon, for tests and the CLI's signal handling. */
   readonly daemon: Daemon;
+}
+
+/** Another daemon already watches this OpenClaw state: this one refuses to start (one clear line). */
+export class DaemonLockError extends Error {
+  override readonly name = "DaemonLockError";
 }
 
 /** An action that follows every evaluation and takes the new config on reload. */
@@ -120,21 +132,28 @@ export function createWatchdog(loaded: LoadedConfig, deps: WatchdogDeps): Watchd
       inspect,
       runner: deps.runner,
       env: deps.env,
+      lock: deps.locks.remediation,
       ...(deps.audit ? { audit: deps.audit } : {}),
+      ...(deps.ledger ? { ledger: deps.ledger } : {}),
       ...extra,
     });
 
-  /** Re-reads OpenClaw for a remediation pass, learning the install once. */
+  /**
+   * Re-reads OpenClaw for a remediation pass, learning the install once; with the last good state, so a changed
+   * device identity is seen (it blocks healing), and the kill switch, for the halt finding.
+   */
   const inspector = (target: OpenClawTarget = {}) => {
     let install = undefined as Inspection["install"] | undefined;
     return async (): Promise<Inspection> => {
       install ??= await deps.openclaw.findInstall(cfg.openclaw.bin);
+      const stateDir = deps.openclaw.locate(cfg, target).stateDir;
       const i = await deps.openclaw.inspect({
         config: cfg,
         nowMs: deps.now(),
-        lastGood: null,
+        lastGood: await deps.stateStore.loadLastGood(stateDir),
         install,
         target,
+        killSwitchFile: killSwitchPath(cfg.remediation, deps.dataDir),
       });
       install = i.install;
       return i;
@@ -191,6 +210,27 @@ export function createWatchdog(loaded: LoadedConfig, deps: WatchdogDeps): Watchd
         metrics.countRemediation(remediationOutcome(outcome.status, outcome.healed === true));
       }
     }
+    // the kill switch was engaged: evaluate now, so the critical finding and its notification do not wait
+    if (report.decisions.some((d) => d.outcome?.status === "halted")) daemon?.trigger("remediation:halted");
+  };
+
+  /** The daemon lock on the watched state dir, held from start to stop (and moved by a reload). */
+  let daemonLock: { stateDir: string; held: HeldLock } | null = null;
+  const takeDaemonLock = async (config: Config): Promise<void> => {
+    const stateDir = deps.openclaw.locate(config).stateDir;
+    if (daemonLock?.stateDir === stateDir) return;
+    const held = await deps.locks.daemon(stateDir);
+    if (!held)
+      throw new DaemonLockError(
+        `another scope-watchdog already watches the OpenClaw state ${stateDir} (lock in ${await deps.locks.dir()}); stop it first (systemctl --user stop openclaw-scope-watchdog), or point this one at another state`,
+      );
+    await daemonLock?.held.release();
+    daemonLock = { stateDir, held };
+  };
+  const releaseDaemonLock = async (): Promise<void> => {
+    const held = daemonLock?.held;
+    daemonLock = null;
+    await held?.release();
   };
 
   let followers: Follower[] = [];
@@ -208,6 +248,12 @@ export function createWatchdog(loaded: LoadedConfig, deps: WatchdogDeps): Watchd
 
   daemon = new Daemon(loaded, {
     ...deps,
+    // a reload that moves the daemon to a state another daemon watches is refused, and the running one kept
+    loadConfig: async () => {
+      const next = await deps.loadConfig();
+      await takeDaemonLock(next.config);
+      return next;
+    },
     // the followers act on every evaluation; deps.onEvaluated (tests) sees it after them
     onEvaluated: async (e) => {
       await fanOut(followers, logger)(e);
@@ -276,13 +322,15 @@ export function createWatchdog(loaded: LoadedConfig, deps: WatchdogDeps): Watchd
       const metricsEndpoint = deps.createMetricsEndpoint(metrics, () => metrics.observeStatus(d.status()));
       endpoints = [statusEndpoint, metricsEndpoint].filter((e): e is Endpoint => e !== null);
       try {
-        // another watchdog answering on the status socket: refuse to run twice
+        // another daemon on the same OpenClaw state, or answering on the status socket: refuse to run twice
+        await takeDaemonLock(cfg);
         for (const e of endpoints) await e.start();
         await d.start();
       } catch (err) {
         await d.stop();
         await stopFollowers();
         await stopEndpoints();
+        await releaseDaemonLock();
         throw err;
       }
     },
@@ -292,6 +340,7 @@ export function createWatchdog(loaded: LoadedConfig, deps: WatchdogDeps): Watchd
         await d.stop();
         await stopFollowers();
         await stopEndpoints();
+        await releaseDaemonLock();
         logger.info("openclaw-scope-watchdog stopped");
       })();
       return stopping;

@@ -16,7 +16,9 @@ import type {
   PairingSnapshot,
   PairingStore,
   PendingRequest,
+  RemediationHalt,
   Severity,
+  UnsafePath,
 } from "../common/types.js";
 import {
   eraOf,
@@ -27,6 +29,7 @@ import {
   requestRepairFix,
 } from "./explain.js";
 import { approvalVerdict } from "./guards.js";
+import { haltFindings, unsafePathFindings } from "./safety-findings.js";
 import type { OpenClawVersion } from "./version.js";
 
 export interface DetectInput {
@@ -38,6 +41,10 @@ export interface DetectInput {
   requiredScopes: readonly string[];
   autoApproveLocal: boolean | null;
   lastGood?: LastGoodState | null;
+  /** State folders that are not this user's own (sources/state/path-safety.ts). */
+  unsafePaths?: readonly UnsafePath[];
+  /** The kill switch the watchdog engaged itself, when it did. */
+  remediationHalt?: RemediationHalt | null;
 }
 
 export interface DeviceSummary {
@@ -423,7 +430,12 @@ export function detectFindings(input: DetectInput): Finding[] {
     identity !== null && r.deviceId === identity.deviceId && r.publicKey === identity.publicKey;
   const localPending = snapshot.pending.filter(mine);
   const otherPending = snapshot.pending.filter((r) => !mine(r));
-  const findings: Finding[] = [...stateFindings(snapshot), ...legacyDeviceAuthFinding(input)];
+  const findings: Finding[] = [
+    ...haltFindings(input.remediationHalt),
+    ...unsafePathFindings(input.unsafePaths ?? []),
+    ...stateFindings(snapshot),
+    ...legacyDeviceAuthFinding(input),
+  ];
   if (!input.version) {
     findings.push({
       code: "openclaw-version-unknown",

@@ -9,6 +9,8 @@ import type {
   OpenClawInstall,
   PairingSnapshot,
   PairingStore,
+  RemediationHalt,
+  UnsafePath,
 } from "../common/types.js";
 import type { OpenClawLocation } from "../config/openclaw-paths.js";
 import { type DeviceSummary, detectFindings, summarizeDevice } from "./findings.js";
@@ -35,6 +37,10 @@ export interface StateReading {
   requiredScopes: readonly string[] | null;
   nowMs: number;
   lastGood: LastGoodState | null;
+  /** State folders that are not this user's own (none when not checked). */
+  unsafePaths?: readonly UnsafePath[];
+  /** The kill switch the watchdog engaged itself, when the caller read it. */
+  remediationHalt?: RemediationHalt | null;
 }
 
 /** What a reading of OpenClaw's state means: its version, what the device needs, and what is wrong. Pure. */
@@ -49,6 +55,8 @@ export function assessState(r: StateReading): Inspection {
     requiredScopes,
     autoApproveLocal: r.gateway.autoApproveLocal,
     lastGood: r.lastGood,
+    unsafePaths: r.unsafePaths ?? [],
+    remediationHalt: r.remediationHalt ?? null,
   });
   return {
     location: r.location,

@@ -1,14 +1,15 @@
 // Remediation policy: (pairing state, policy config, history, now) -> decisions as data. Pure: the guards of
-// DESIGN §5 live here, and the interpreter (src/actions/remediate/run.ts) re-runs them on every request it is
-// about to approve.
+// DESIGN §5 (detect/guards.ts) decide each request, the bounds and fail-closed rules (remediate-bounds.ts) what
+// may run at all, and the interpreter (src/actions/remediate/) re-runs the guards on every request it is about
+// to approve.
 
 import { approvedBaseline, localPaired, pendingExpiresInMs, rolesOf, shortId } from "../common/pairing.js";
 import { CLI_DEFAULT_SCOPES_2026_4, formatScopes, missingScopes, normalizeScopes } from "../common/scopes.js";
-import type { PairedDevice, PairingSnapshot, PairingStore, PendingRequest } from "../common/types.js";
-import type { RemediationConfig } from "../config/schema-remediation.js";
+import type { PairedDevice, PairingSnapshot, PendingRequest } from "../common/types.js";
 import { refusedRequestFix } from "../detect/explain.js";
 import { approvalVerdict, checkRequest, type GuardContext, type Refusal } from "../detect/guards.js";
-import { CLI_LEAST_PRIVILEGE_SINCE, isBefore, type OpenClawVersion } from "../detect/version.js";
+import { CLI_LEAST_PRIVILEGE_SINCE, isBefore } from "../detect/version.js";
+import { type BlockInput, backoffWait, blockedBy } from "./remediate-bounds.js";
 
 export type RemediationAction = "approve" | "request-repair" | "notify" | "skip";
 
@@ -24,37 +25,9 @@ export interface Decision {
   command?: string;
 }
 
-/** One automatic attempt recorded in the audit log (status is null when the run never finished). */
-export interface Attempt {
-  atMs: number;
-  deviceId: string;
-  action: "approve" | "request-repair";
-  status: string | null;
-  healed: boolean;
-}
-
-export interface RemediationHistory {
-  attempts: Attempt[];
-}
-
-export type PolicyConfig = Pick<
-  RemediationConfig,
-  "policy" | "maxPerHour" | "backoff" | "regressionWindow" | "expiryMargin"
-> & { allowScopes: readonly string[] };
-
-export interface RemediationInput {
-  nowMs: number;
-  config: PolicyConfig;
+export interface RemediationInput extends BlockInput {
   snapshot: PairingSnapshot;
   requiredScopes: readonly string[];
-  version: OpenClawVersion | null;
-  store: PairingStore;
-  history: RemediationHistory;
-  killSwitch: { active: boolean; file: string };
-  /** Whether an `openclaw` executable was found to run the approval with. */
-  haveCli: boolean;
-  /** False when openclaw.json points the CLI at a remote gateway (gateway.mode "remote"). */
-  localGateway: boolean;
 }
 
 /** The scopes the 2026.4.x CLI connects with (CLI_DEFAULT_OPERATOR_SCOPES) until 2026.4.27. */
@@ -66,41 +39,6 @@ export function missingForDevice(paired: PairedDevice | undefined, required: rea
   return rolesOf(paired).includes("operator")
     ? missingScopes(approvedBaseline(paired), required)
     : normalizeScopes(required);
-}
-
-/** Backoff wait after `failures` failed attempts in a row: initial, doubling, capped at max. */
-export function backoffMs(failures: number, initialMs: number, maxMs: number): number {
-  if (failures <= 0) return 0;
-  return Math.min(maxMs, initialMs * 2 ** Math.min(failures - 1, 30));
-}
-
-interface Bounds {
-  attemptsLastHour: number;
-  lastHealAtMs: number | null;
-  failuresInARow: number;
-  lastAttemptAtMs: number | null;
-}
-
-function boundsOf(history: RemediationHistory, deviceId: string, nowMs: number): Bounds {
-  const mine = history.attempts.filter((a) => a.deviceId === deviceId).sort((a, b) => a.atMs - b.atMs);
-  let failuresInARow = 0;
-  for (let i = mine.length - 1; i >= 0 && !mine[i]?.healed; i--) failuresInARow++;
-  const heals = mine.filter((a) => a.healed);
-  return {
-    attemptsLastHour: history.attempts.filter((a) => nowMs - a.atMs < 3_600_000 && a.atMs <= nowMs).length,
-    lastHealAtMs: heals.at(-1)?.atMs ?? null,
-    failuresInARow,
-    lastAttemptAtMs: mine.at(-1)?.atMs ?? null,
-  };
-}
-
-function minutes(ms: number): string {
-  const m = ms / 60_000;
-  return m >= 1 ? `${Math.round(m)} min` : `${Math.max(1, Math.round(ms / 1000))}s`;
-}
-
-function isoTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 }
 
 /** How many other devices' requests a decision names; the rest are counted (a flood stays one small entry). */
@@ -225,55 +163,6 @@ function guardContext(input: RemediationInput, paired: PairedDevice | undefined)
     allowScopes: input.config.allowScopes,
     expiryMarginMs: input.config.expiryMargin,
   };
-}
-
-/** Reasons that stop any automatic action for now (mode, store, kill switch, bounds), or null. */
-function blockedBy(input: RemediationInput, deviceId: string, regressed: boolean): string[] | null {
-  const { config } = input;
-  if (config.policy === "notify")
-    return [
-      "remediation.policy is notify: the watchdog explains and notifies, and changes nothing.",
-      "Run the command yourself, or opt in to remediation.policy approve-local (with remediation.allowScopes).",
-    ];
-  if (input.store === "sqlite")
-    return [
-      "This OpenClaw (2026.8+) keeps pairing in SQLite and approves local scope upgrades itself (gateway.nodes.pairing.autoApproveLocal); the watchdog only reports here.",
-    ];
-  if (input.store !== "files" || !input.version)
-    return [
-      "The OpenClaw version is unknown, so the watchdog does not act; set openclaw.bin to the executable.",
-    ];
-  if (input.killSwitch.active)
-    return [
-      `The kill switch ${input.killSwitch.file} exists: automatic remediation is off until it is removed.`,
-    ];
-  if (!input.haveCli)
-    return ["No openclaw executable was found to approve with; set openclaw.bin in the watchdog's config."];
-  if (!input.localGateway)
-    return [
-      "openclaw.json sets gateway.mode to remote: the CLI would talk to another machine's gateway, and the watchdog only acts on the local one.",
-    ];
-  const b = boundsOf(input.history, deviceId, input.nowMs);
-  if (regressed && b.lastHealAtMs !== null && input.nowMs - b.lastHealAtMs <= config.regressionWindow)
-    return [
-      `It lost its scopes again ${minutes(input.nowMs - b.lastHealAtMs)} after the watchdog healed it (${isoTime(b.lastHealAtMs)}), within remediation.regressionWindow (${minutes(config.regressionWindow)}): escalated to you instead of healing it in a loop.`,
-      "Something keeps re-pairing the device narrowly, e.g. a status probe, a second OpenClaw profile on the same state, or a client started before an upgrade.",
-    ];
-  if (b.attemptsLastHour >= config.maxPerHour)
-    return [
-      `The watchdog already made ${b.attemptsLastHour} automatic attempts in the last hour (remediation.maxPerHour ${config.maxPerHour}).`,
-    ];
-  return null;
-}
-
-function backoffWait(input: RemediationInput, deviceId: string): string | null {
-  const b = boundsOf(input.history, deviceId, input.nowMs);
-  if (b.failuresInARow === 0 || b.lastAttemptAtMs === null) return null;
-  const wait = backoffMs(b.failuresInARow, input.config.backoff.initial, input.config.backoff.max);
-  const next = b.lastAttemptAtMs + wait;
-  return input.nowMs < next
-    ? `The last ${b.failuresInARow} attempt(s) did not heal it; the next attempt waits until ${isoTime(next)} (backoff).`
-    : null;
 }
 
 function refusedDecision(req: PendingRequest, refusals: Refusal[], input: RemediationInput): Decision {

@@ -19,6 +19,10 @@ export interface FakeControl {
   listExitCode?: number;
   floodBytes?: number;
   connectCreatesNoRequest?: boolean;
+  approveGrants?: string[];
+  approveAddsRole?: string;
+  approveSetsKey?: string;
+  approveTouchesOthers?: boolean;
 }
 
 export interface FakeCall {

@@ -8,6 +8,7 @@ import type { Channel, Rendered } from "../../src/actions/notify/channel.js";
 import { createNotifier } from "../../src/actions/notify/notifier.js";
 import type { ProcessRunner } from "../../src/actions/process-runner.js";
 import type { AuditEntry, AuditLog } from "../../src/actions/remediate/audit-log.js";
+import type { Ledger, LedgerEntry } from "../../src/actions/remediate/ledger.js";
 import type { IncidentMemory, LogOffset, StateStore } from "../../src/actions/state-store.js";
 import type { LastGoodState, PairingSnapshot } from "../../src/common/types.js";
 import { validateConfig } from "../../src/config/load.js";
@@ -38,6 +39,8 @@ const GATEWAY = {
   secret: null,
   logFile: null,
   autoApproveLocal: null,
+  mode: null,
+  configProblem: null,
   source: LOCATION.configPath,
 };
 
@@ -105,7 +108,32 @@ export function world(data = memoryStore(), startMs = T0) {
     append: async (e) => {
       audit.push(e);
     },
-    readSince: async (since) => audit.filter((e) => e.atMs >= since),
+    check: async () => {},
+  };
+  // the machine-wide locks and the ledger, in memory: a lock is held until released
+  const held = new Set<string>();
+  const memoryLock = (kind: string) => async (stateDir: string) => {
+    const key = `${kind}:${stateDir}`;
+    if (held.has(key)) return null;
+    held.add(key);
+    return {
+      path: key,
+      lost: () => null,
+      release: async () => {
+        held.delete(key);
+      },
+    };
+  };
+  const ledgerEntries: LedgerEntry[] = [];
+  const ledger: Ledger = {
+    file: "(memory)",
+    history: async (stateDir) => ({
+      ok: true,
+      history: { attempts: ledgerEntries.filter((e) => e.stateDir === stateDir) },
+    }),
+    record: async (e) => {
+      ledgerEntries.push(e);
+    },
   };
   // policy notify never runs a command: any call is recorded and fails the test below
   const runner: ProcessRunner = {
@@ -179,6 +207,12 @@ export function world(data = memoryStore(), startMs = T0) {
     },
     runner,
     audit: auditLog,
+    ledger,
+    locks: {
+      dir: async () => "(memory)",
+      remediation: memoryLock("remediation"),
+      daemon: memoryLock("daemon"),
+    },
     createNotifier: (n) =>
       createNotifier({
         ...n,
@@ -206,7 +240,23 @@ export function world(data = memoryStore(), startMs = T0) {
       timeout: 2_000,
       interval: 2,
     });
-  return { w, clock, state, sent, audit, evaluations, commands, hooks, log, lastGood, evaluated, data };
+  return {
+    w,
+    clock,
+    state,
+    sent,
+    audit,
+    evaluations,
+    commands,
+    hooks,
+    log,
+    lastGood,
+    evaluated,
+    data,
+    held,
+    deps,
+    loaded,
+  };
 }
 
 export const narrowed = (ts: number) =>

@@ -6,6 +6,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import JSON5 from "json5";
 import { describe, expect, it } from "vitest";
+import { createMachineLocks } from "../../src/actions/locks.js";
 import { runFix } from "../../src/cli/fix.js";
 import type { Io } from "../../src/cli/io.js";
 import { ConfigError, type LoadedConfig, validateConfig } from "../../src/config/load.js";
@@ -96,6 +97,7 @@ async function setup(remediation?: Record<string, unknown>) {
     PATH: process.env.PATH,
     HOME: path.join(root, "home"),
     XDG_STATE_HOME: path.join(root, "xdg-state"),
+    XDG_RUNTIME_DIR: path.join(root, "run"),
     NO_COLOR: "1",
     ...fake.env,
   };
@@ -204,6 +206,23 @@ describe("scope-watchdog fix", () => {
     expect(r.json?.decisions[0]?.reasons.join(" ")).toMatch(/kill switch/);
     expect(await hashTree(t.state.dir)).toEqual(before);
     expect(await t.fake.calls()).toEqual([]);
+  });
+
+  it("exits 1 and decides nothing while another remediation (the daemon's) holds the lock", async () => {
+    const t = await setup(APPROVE_LOCAL);
+    const held = await createMachineLocks({ env: t.env }).remediation(t.state.dir);
+    expect(held).not.toBeNull();
+    const r = await t.fix();
+    await held?.release();
+    expect(r.code).toBe(1);
+    expect(r.json?.decisions).toEqual([
+      expect.objectContaining({
+        action: "skip",
+        outcome: { status: "busy", message: "another remediation is running" },
+      }),
+    ]);
+    expect(await t.fake.calls()).toEqual([]);
+    expect((await t.fix()).code).toBe(0);
   });
 
   it("exits 0 with no decisions when the device is healthy", async () => {

@@ -1,7 +1,7 @@
 // Finding OpenClaw exactly as OpenClaw does (src/config/paths.ts, src/cli/profile.ts, src/infra/home-dir.ts),
 // against real folders, and reading the gateway settings the watchdog needs from openclaw.json (JSON5).
 
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { locateOpenClaw } from "../../src/config/openclaw-paths.js";
@@ -105,10 +105,29 @@ describe("readGatewaySettings", () => {
       bind: "loopback",
       authMode: "token",
       source: null,
+      mode: null,
+      configProblem: null,
     });
     await writeFile(path.join(dir, "bad.json"), "{ gateway: ");
     const bad = await readGatewaySettings(path.join(dir, "bad.json"), {}, 19001);
     expect(bad.settings.port).toBe(19001);
     expect(bad.problems[0]?.problem).toMatch(/is not valid JSON5/);
+    expect(bad.settings.configProblem).toBe("is not valid JSON5");
+  });
+
+  it("reads gateway.mode, and says why a file that exists cannot be read (healing waits on it)", async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, "remote.json"), '{ gateway: { mode: "remote" } }');
+    expect((await readGatewaySettings(path.join(dir, "remote.json"), {}, null)).settings).toMatchObject({
+      mode: "remote",
+      configProblem: null,
+    });
+    await mkdir(path.join(dir, "dir.json"));
+    const unreadable = await readGatewaySettings(path.join(dir, "dir.json"), {}, null);
+    expect(unreadable.settings.configProblem).toBe("is not a regular file");
+    await symlink(path.join(dir, "remote.json"), path.join(dir, "link.json"));
+    const link = await readGatewaySettings(path.join(dir, "link.json"), {}, null);
+    expect(link.settings.configProblem).toMatch(/symbolic link/);
+    expect(link.settings.mode).toBeNull();
   });
 });

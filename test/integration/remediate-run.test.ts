@@ -1,114 +1,27 @@
 // The remediation interpreter end to end on real temp state dirs: the real inspector, real child processes
 // (the fake-openclaw stand-in), the real audit log. Churn, hangs, lies, bounds, kill switch, daemon hook, stop.
 
+import { randomUUID } from "node:crypto";
 import { lstat, mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
-import type { ProcessRunner } from "../../src/actions/process-runner.js";
 import { createProcessRunner } from "../../src/actions/process-runner.js";
-import type { AuditEntry } from "../../src/actions/remediate/audit-log.js";
-import { createRemediator, type PassReport, RemediationError } from "../../src/actions/remediate/run.js";
+import { createRemediator, RemediationError } from "../../src/actions/remediate/run.js";
 import { validateConfig } from "../../src/config/load.js";
-import { type RemediationConfigInput, remediationSchema } from "../../src/config/schema-remediation.js";
+import { remediationSchema } from "../../src/config/schema-remediation.js";
 import { inspectOpenClaw } from "../../src/daemon/inspect.js";
 import type { Evaluation } from "../../src/policy/evaluation.js";
 import { startTestDaemon } from "../helpers/daemon.js";
-import { type FakeControl, hashTree, installFakeOpenClaw, pairedTokens } from "../helpers/fake-openclaw.js";
+import { hashTree, installFakeOpenClaw, pairedTokens } from "../helpers/fake-openclaw.js";
 import { captureLog } from "../helpers/log-capture.js";
 import {
   CLI_DEFAULT_SCOPES_4_20,
   LegacyStateDir,
-  pairedRecord,
-  pendingRecord,
   tempDir,
   writeSeedState,
 } from "../helpers/openclaw-state.js";
-
-const GATEWAY_TOKEN = "gw-token-not-printed-0123456789";
-
-interface WorldOptions {
-  remediation?: RemediationConfigInput;
-  control?: FakeControl;
-  pending?: "seed" | "none";
-  runner?: (real: ProcessRunner, dataDir: string) => ProcessRunner;
-  dataDir?: (root: string) => string;
-}
-
-async function world(o: WorldOptions = {}) {
-  const root = await tempDir("sw-run-");
-  const state = new LegacyStateDir(path.join(root, "home", ".openclaw"));
-  const seed = await writeSeedState(state);
-  if (o.pending === "none") await state.writePending([]);
-  const fake = await installFakeOpenClaw(root);
-  await fake.control(o.control ?? {});
-  const dataDir = o.dataDir ? o.dataDir(root) : path.join(root, "data");
-  const base = validateConfig({ openclaw: { bin: fake.bin, stateDir: state.dir }, dataDir });
-  if (!base.ok) throw new Error(JSON.stringify(base.issues));
-  const remediation = remediationSchema.parse({
-    policy: "approve-local",
-    allowScopes: CLI_DEFAULT_SCOPES_4_20,
-    ...o.remediation,
-  });
-  const config = { ...base.config, remediation };
-  const clock = { offsetMs: 0 };
-  const now = () => Date.now() + clock.offsetMs;
-  const env = { PATH: process.env.PATH, HOME: path.join(root, "home"), ...fake.env };
-  const inspect = () => inspectOpenClaw({ config, env, nowMs: now() });
-  const { logger, raw } = captureLog({ secrets: () => [GATEWAY_TOKEN] });
-  const real = createProcessRunner();
-  const remediator = createRemediator({
-    remediation,
-    logger,
-    dataDir,
-    now,
-    inspect,
-    runner: o.runner ? o.runner(real, dataDir) : real,
-    env,
-    retryDelayMs: 0,
-    killGraceMs: 300,
-  });
-  onTestFinished(() => remediator.stop());
-  const audit = async (): Promise<AuditEntry[]> =>
-    (await readFile(path.join(dataDir, "audit.jsonl"), "utf8"))
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as AuditEntry);
-  const approvedScopes = async () => {
-    const paired = JSON.parse(await readFile(state.file("devices/paired.json"), "utf8")) as Record<
-      string,
-      { approvedScopes: string[] }
-    >;
-    return [...(paired[seed.id.deviceId]?.approvedScopes ?? [])].sort();
-  };
-  const argvs = async () => (await fake.calls()).map((c) => c.argv.slice(1, 3).join(" "));
-  /** The device is narrowed again and a fresh request appears, as after a second regression. */
-  const regressAgain = async () => {
-    await state.writePaired([pairedRecord(seed.id, { scopes: ["operator.approvals"] })]);
-    await state.writePending([pendingRecord(seed.id, { scopes: CLI_DEFAULT_SCOPES_4_20 })]);
-  };
-  return {
-    root,
-    state,
-    seed,
-    fake,
-    dataDir,
-    remediator,
-    clock,
-    inspect,
-    raw,
-    audit,
-    approvedScopes,
-    argvs,
-    regressAgain,
-  };
-}
-
-const only = (r: PassReport) => {
-  expect(r.decisions).toHaveLength(1);
-  const d = r.decisions[0];
-  if (!d) throw new Error("no decision");
-  return d;
-};
+import { GATEWAY_TOKEN, only, world } from "../helpers/remediation-world.js";
 
 describe("approve-local on the seed's state", () => {
   it("lists, approves the device's own request, re-reads the state and only then calls it healed", async () => {
@@ -361,7 +274,11 @@ describe("bounds", () => {
   });
 
   it("runs nothing when the entry before an action cannot be written", async () => {
-    const w = await world({ dataDir: (root) => path.join(root, "not-a-dir", "data") });
+    // the kill switch elsewhere: in the broken data dir it could not be examined and would stop the pass first
+    const w = await world({
+      dataDir: (root) => path.join(root, "not-a-dir", "data"),
+      remediation: { killSwitchFile: path.join(tmpdir(), `sw-absent-${randomUUID()}`, "kill") },
+    });
     await writeFile(path.join(w.root, "not-a-dir"), "a file where the data dir's parent should be\n");
     const d = only(await w.remediator.runOnce());
     expect(d.action).toBe("approve");

@@ -9,13 +9,12 @@ import { remediationSchema } from "../../src/config/schema-remediation.js";
 import { checkRequest, type GuardId, isLoopbackAddress } from "../../src/detect/guards.js";
 import { parseOpenClawVersion } from "../../src/detect/version.js";
 import {
-  type Attempt,
-  backoffMs,
   CLI_DEFAULT_SCOPES,
   type Decision,
   decideRemediation,
   type RemediationInput,
 } from "../../src/policy/remediate.js";
+import { type Attempt, backoffMs } from "../../src/policy/remediate-bounds.js";
 
 const NOW = 1_795_757_700_000;
 const MIN = 60_000;
@@ -101,9 +100,11 @@ function input(
     version: parseOpenClawVersion("2026.4.20"),
     store: "files",
     history: { attempts: [] },
+    ledgerProblem: null,
     killSwitch: { active: false, file: "/data/disable-remediation" },
     haveCli: true,
-    localGateway: true,
+    openclawConfig: { file: "/home/u/.openclaw/openclaw.json", mode: null, problem: null },
+    findings: [],
     ...over,
   };
 }
@@ -313,8 +314,64 @@ describe("policies", () => {
     ],
     ["an unknown version", { store: "unknown" as const, version: null }, /version is unknown/],
     ["no openclaw executable", { haveCli: false }, /No openclaw executable/],
-    ["a CLI configured for a remote gateway", { localGateway: false }, /gateway\.mode to remote/],
+    [
+      "a CLI configured for a remote gateway",
+      { openclawConfig: { file: "/s/openclaw.json", mode: "remote", problem: null } },
+      /gateway\.mode to remote/,
+    ],
+    [
+      "an openclaw.json that cannot be read",
+      { openclawConfig: { file: "/s/openclaw.json", mode: null, problem: "permission denied" } },
+      /\/s\/openclaw\.json permission denied: the watchdog cannot tell which gateway/,
+    ],
+    [
+      "an openclaw.json that does not parse",
+      { openclawConfig: { file: "/s/openclaw.json", mode: null, problem: "is not valid JSON5" } },
+      /is not valid JSON5/,
+    ],
     ["the kill switch", { killSwitch: { active: true, file: "/data/disable-remediation" } }, /kill switch/],
+    [
+      "a kill switch that cannot be examined",
+      {
+        killSwitch: {
+          active: true,
+          file: "/data/disable-remediation",
+          problem: "cannot be examined (EACCES)",
+        },
+      },
+      /cannot be examined \(EACCES\): it counts as on/,
+    ],
+    [
+      "the kill switch the watchdog engaged itself",
+      { killSwitch: { active: true, file: "/data/k", haltReason: "the approve granted operator.questions" } },
+      /after an approval it could not verify \(the approve granted operator\.questions\)/,
+    ],
+    [
+      "an unsafe state folder",
+      {
+        findings: [
+          {
+            code: "state-path-unsafe" as const,
+            severity: "warning" as const,
+            message: "m",
+            file: "/s/devices",
+          },
+        ],
+      },
+      /not private to you \(\/s\/devices\)/,
+    ],
+    [
+      "an open device-identity-changed",
+      {
+        findings: [{ code: "device-identity-changed" as const, severity: "warning" as const, message: "m" }],
+      },
+      /identity changed/,
+    ],
+    [
+      "a ledger that cannot be read",
+      { ledgerProblem: "/data/remediation-ledger.json is not valid JSON" },
+      /ledger \/data\/remediation-ledger\.json is not valid JSON: without the record of past attempts/,
+    ],
   ])("only notifies on %s", (_n, over, why) => {
     const ds = decideRemediation(input(over));
     expect(approvals(ds)).toEqual([]);

@@ -5,10 +5,33 @@
 
 import { describe, expect, it, onTestFinished, vi } from "vitest";
 import type { Observation } from "../../src/common/types.js";
+import { createWatchdog } from "../../src/daemon/watchdog.js";
 import { CLI_SCOPES, ME, paired, snapshot } from "../helpers/records.js";
 import { LOCATION, narrowed, world } from "../helpers/watchdog-world.js";
 
 describe("the watchdog wired with fakes", () => {
+  it("holds the daemon lock on its state from start to stop: a second one refuses to start meanwhile", async () => {
+    const t = world();
+    await t.w.start();
+    expect([...t.held]).toEqual([`daemon:${LOCATION.stateDir}`]);
+    const second = createWatchdog(t.loaded, t.deps);
+    const refused = await second.start().then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    expect(refused?.name).toBe("DaemonLockError");
+    expect(refused?.message).toMatch(
+      /^another scope-watchdog already watches the OpenClaw state \/home\/u\/\.openclaw \(lock in \(memory\)\)/,
+    );
+    expect(second.stopped).toBe(true);
+    await t.w.stop();
+    expect([...t.held]).toEqual([]);
+    const third = createWatchdog(t.loaded, t.deps);
+    await third.start();
+    expect([...t.held]).toEqual([`daemon:${LOCATION.stateDir}`]);
+    await third.stop();
+  });
+
   it("a narrowing becomes incidents, one notification and a notify decision; healing sends one recovery", async () => {
     const t = world();
     await t.w.start();
@@ -33,7 +56,7 @@ describe("the watchdog wired with fakes", () => {
     expect(t.sent[0]?.severity).toBe("critical");
     expect(t.sent[0]?.body).toContain("openclaw devices approve 2b640a10-5c1e-4f3a-9d2b-7e8f9a0b1c2d");
     // the remediation pass decided to notify only (the default policy) and said so before and after
-    await vi.waitFor(() => expect(t.audit.filter((a) => a.phase === "after")).not.toHaveLength(0), {
+    await vi.waitFor(() => expect(t.audit.filter((a) => a.phase === "decided")).not.toHaveLength(0), {
       timeout: 2_000,
       interval: 2,
     });

@@ -1,14 +1,24 @@
 // The remediation audit log, <dataDir>/audit.jsonl: one JSON object per line, appended before and after every
-// decision and command, mode 0600, fsync'd per entry, scrubbed of secrets. Read back for the policy's bounds.
+// decision that runs something and every command, once for a decision that runs nothing; mode 0600, fsync'd
+// per entry. Every entry is cleaned (control and bidi characters out, texts and lists capped) and scrubbed of
+// secrets before it is written, and the file is rotated by size (audit.jsonl.1 … .3). It is a record for
+// people: the bounds come from the remediation ledger (ledger.ts), so nothing here can wash them out.
 
 import { constants } from "node:fs";
-import { open } from "node:fs/promises";
+import { lstat, open, rename } from "node:fs/promises";
 import path from "node:path";
-import { ensurePrivateDir } from "../../common/atomic-file.js";
+import { ensurePrivateDir, syncDir } from "../../common/atomic-file.js";
+import { cleanValue } from "../../common/clean-text.js";
 import { redactSecrets } from "../../common/redact.js";
-import type { Attempt, RemediationAction, RemediationHistory } from "../../policy/remediate.js";
+import type { RemediationAction } from "../../policy/remediate.js";
 
 export const AUDIT_FILE = "audit.jsonl";
+/** Rotate once the next entry would take audit.jsonl past this size. */
+export const AUDIT_MAX_BYTES = 5 * 1024 * 1024;
+/** How many rotated files are kept (audit.jsonl.1 newest … .3 oldest). */
+export const AUDIT_KEEP = 3;
+/** The longest text and the longest list an entry keeps (request fields come from whoever asked to pair). */
+export const AUDIT_TEXT_LIMITS = { maxChars: 1_000, maxItems: 50 } as const;
 
 export interface AuditOutcome {
   status: string;
@@ -20,12 +30,15 @@ export interface AuditOutcome {
   approvedScopes?: string[];
 }
 
-/** One line of the audit log. `attempt` joins the before/after pair of one executed decision. */
+/**
+ * One line of the audit log. `attempt` joins the before/after pair of one executed decision. `decided` is the
+ * one entry of a decision that runs nothing (notify, skip, a dry run), with its outcome.
+ */
 export interface AuditEntry {
   at: string;
   atMs: number;
   pass: string;
-  phase: "before" | "after";
+  phase: "before" | "after" | "decided";
   kind: "decision" | "command";
   action: RemediationAction;
   attempt?: string;
@@ -44,16 +57,48 @@ export interface AuditEntry {
 
 export interface AuditLog {
   readonly file: string;
+  /** Rejects when the log exists but is not a regular file (a planted symlink): then nothing may run. */
+  check(): Promise<void>;
   /** Appends one entry durably; rejects when it cannot, and then nothing may run. */
   append(entry: AuditEntry): Promise<void>;
-  /** Entries at or after `sinceMs`, read from the end of the file (bounded). */
-  readSince(sinceMs: number): Promise<AuditEntry[]>;
 }
 
-const TAIL_BYTES = 2 * 1024 * 1024;
+export interface AuditLogOptions {
+  /** Values scrubbed from every entry (the gateway token), besides anything token-shaped. */
+  secrets?: () => readonly string[];
+  maxBytes?: number;
+  keep?: number;
+}
 
-async function appendLine(file: string, line: string): Promise<void> {
+/** The log's size when it is a regular file, 0 when it is absent (appending says why it cannot be created). */
+async function currentSize(file: string): Promise<number> {
+  try {
+    const st = await lstat(file);
+    if (!st.isFile())
+      throw new Error(`${file} is not a regular file; the watchdog writes its audit log only there`);
+    return st.size;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return 0;
+    throw err;
+  }
+}
+
+/** audit.jsonl -> .1 -> .2 … -> .keep (the oldest is dropped by the last rename). */
+async function rotate(file: string, keep: number): Promise<void> {
+  for (let i = keep; i >= 1; i--) {
+    const from = i === 1 ? file : `${file}.${i - 1}`;
+    await rename(from, `${file}.${i}`).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "ENOENT") throw err;
+    });
+  }
+  await syncDir(path.dirname(file));
+}
+
+async function appendLine(file: string, line: string, maxBytes: number, keep: number): Promise<void> {
   await ensurePrivateDir(path.dirname(file));
+  const size = await currentSize(file);
+  if (size > 0 && size + Buffer.byteLength(line) > maxBytes) await rotate(file, keep);
   // O_NOFOLLOW: a symlink planted at the log's path is an error, not a redirect of our writes
   const h = await open(
     file,
@@ -71,82 +116,22 @@ async function appendLine(file: string, line: string): Promise<void> {
   }
 }
 
-async function readTail(file: string): Promise<string> {
-  let h: Awaited<ReturnType<typeof open>>;
-  try {
-    h = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return ""; // no log yet (appending will say why it cannot)
-    throw err;
-  }
-  try {
-    const { size } = await h.stat();
-    const start = Math.max(0, size - TAIL_BYTES);
-    const buf = Buffer.alloc(size - start);
-    await h.read(buf, 0, buf.length, start);
-    const text = buf.toString("utf8");
-    return start > 0 ? text.slice(text.indexOf("\n") + 1) : text;
-  } finally {
-    await h.close();
-  }
-}
-
-function isEntry(v: unknown): v is AuditEntry {
-  if (v === null || typeof v !== "object") return false;
-  const e = v as Record<string, unknown>;
-  return (
-    typeof e.atMs === "number" &&
-    (e.phase === "before" || e.phase === "after") &&
-    typeof e.action === "string"
-  );
-}
-
-/** The audit log at `file`; every line is scrubbed of `secrets()` and token-shaped strings before it is written. */
-export function createAuditLog(file: string, secrets: () => readonly string[] = () => []): AuditLog {
+/** The audit log at `file`. */
+export function createAuditLog(file: string, o: AuditLogOptions = {}): AuditLog {
+  const secrets = o.secrets ?? (() => []);
+  const maxBytes = o.maxBytes ?? AUDIT_MAX_BYTES;
+  const keep = Math.max(1, o.keep ?? AUDIT_KEEP);
   let queue: Promise<unknown> = Promise.resolve();
   return {
     file,
+    async check() {
+      await currentSize(file);
+    },
     append(entry) {
-      const line = `${redactSecrets(JSON.stringify(entry), secrets())}\n`;
-      const next = queue.then(() => appendLine(file, line));
+      const line = `${redactSecrets(JSON.stringify(cleanValue(entry, AUDIT_TEXT_LIMITS)), secrets())}\n`;
+      const next = queue.then(() => appendLine(file, line, maxBytes, keep));
       queue = next.catch(() => undefined);
       return next;
     },
-    async readSince(sinceMs) {
-      const text = await readTail(file);
-      const out: AuditEntry[] = [];
-      for (const line of text.split("\n")) {
-        if (!line.trim()) continue;
-        try {
-          const v: unknown = JSON.parse(line);
-          if (isEntry(v) && v.atMs >= sinceMs) out.push(v);
-        } catch {
-          // a torn last line after a crash: skip it
-        }
-      }
-      return out;
-    },
   };
-}
-
-/** The automatic attempts (not dry runs) in the audit entries, each with how it ended. Pure. */
-export function historyFromAudit(entries: readonly AuditEntry[]): RemediationHistory {
-  const after = new Map<string, AuditEntry>();
-  for (const e of entries)
-    if (e.kind === "decision" && e.phase === "after" && e.attempt) after.set(e.attempt, e);
-  const attempts: Attempt[] = [];
-  for (const e of entries) {
-    if (e.kind !== "decision" || e.phase !== "before" || e.dryRun || !e.attempt || !e.deviceId) continue;
-    if (e.action !== "approve" && e.action !== "request-repair") continue;
-    const end = after.get(e.attempt)?.outcome;
-    attempts.push({
-      atMs: e.atMs,
-      deviceId: e.deviceId,
-      action: e.action,
-      status: end?.status ?? null,
-      healed: end?.healed === true,
-    });
-  }
-  return { attempts };
 }

@@ -50,6 +50,7 @@ export function resolveGatewaySettings(
   const logFile = get(raw, ["logging", "file"]);
   const autoApprove = get(raw, ["gateway", "nodes", "pairing", "autoApproveLocal"]);
   const bind = get(raw, ["gateway", "bind"]);
+  const gatewayMode = get(raw, ["gateway", "mode"]);
   return {
     port:
       portOverride ??
@@ -59,6 +60,8 @@ export function resolveGatewaySettings(
     secret: secretValue ? new Secret(secretValue) : null,
     logFile: typeof logFile === "string" && logFile.trim() ? substitute(logFile, env).trim() : null,
     autoApproveLocal: typeof autoApprove === "boolean" ? autoApprove : null,
+    mode: typeof gatewayMode === "string" ? gatewayMode : null,
+    configProblem: null,
     source,
   };
 }
@@ -74,14 +77,19 @@ export async function readGatewaySettings(
     const problems: StateProblem[] = read.missing
       ? []
       : [{ file: configPath, problem: read.problem, ...(read.hint ? { hint: read.hint } : {}) }];
-    return { settings: resolveGatewaySettings({}, env, portOverride, null), problems };
+    const settings = resolveGatewaySettings({}, env, portOverride, null);
+    // only a file that is provably absent means OpenClaw's defaults; one that cannot be read blocks healing
+    return { settings: { ...settings, configProblem: read.missing ? null : read.problem }, problems };
   }
   try {
     const raw: unknown = JSON5.parse(read.value.toString("utf8"));
     return { settings: resolveGatewaySettings(raw, env, portOverride, configPath), problems: [] };
   } catch (err) {
     return {
-      settings: resolveGatewaySettings({}, env, portOverride, null),
+      settings: {
+        ...resolveGatewaySettings({}, env, portOverride, null),
+        configProblem: "is not valid JSON5",
+      },
       problems: [
         {
           file: configPath,

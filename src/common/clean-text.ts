@@ -1,0 +1,40 @@
+// Text that came from outside (display names, client ids, platforms, CLI output, reasons quoting them) made
+// safe to store and show: control characters, bidirectional overrides and invisible characters removed,
+// length capped, and in structured values every string and every list bounded. Pure.
+
+/** C0 controls but tab and newline, DEL and C1, Arabic letter mark, zero-width and bidi controls, BOM. */
+const UNSAFE_CHARS =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+
+/** `text` without unsafe characters, at most `maxChars` long (cut with "…", never inside a surrogate pair). */
+export function cleanText(text: string, maxChars: number): string {
+  const clean = text.replace(UNSAFE_CHARS, "");
+  if (clean.length <= maxChars) return clean;
+  let cut = clean.slice(0, Math.max(0, maxChars - 1));
+  const last = cut.charCodeAt(cut.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
+  return `${cut}…`;
+}
+
+export interface CleanLimits {
+  /** Longest string kept. */
+  maxChars: number;
+  /** Most list items kept; the rest are counted in one last item. */
+  maxItems: number;
+}
+
+/** A copy of a JSON-like value with every string cleaned and every list capped (object keys are ours). */
+export function cleanValue<T>(value: T, limits: CleanLimits): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return cleanText(v, limits.maxChars);
+    if (Array.isArray(v)) {
+      const kept = v.slice(0, limits.maxItems).map(walk);
+      return v.length > limits.maxItems ? [...kept, `… and ${v.length - limits.maxItems} more`] : kept;
+    }
+    if (v !== null && typeof v === "object")
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
+}
