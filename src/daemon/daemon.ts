@@ -428,7 +428,14 @@ export class Daemon {
     if (stateChanged) this.stateChangedAtMs = started;
     this.lastDigest = digest;
 
-    const localHealthy = isHealthy(inspection.findings) && localPaired(inspection.snapshot) !== undefined;
+    // A regenerated identity is told (device-identity-changed) until the new one is paired with the same key and
+    // holds what it needs: then it becomes the last good state and the incident resolves (else it would stay open,
+    // and keep healing blocked, forever).
+    const paired = localPaired(inspection.snapshot);
+    const localHealthy =
+      isHealthy(inspection.findings.filter((f) => f.code !== "device-identity-changed")) &&
+      paired !== undefined &&
+      paired.publicKey === inspection.snapshot.identity?.publicKey;
     if (localHealthy) this.healthySinceMs ??= started;
     else this.healthySinceMs = null;
 

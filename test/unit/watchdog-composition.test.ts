@@ -186,3 +186,37 @@ describe("the watchdog wired with fakes", () => {
     expect(t.log.records.at(-1)?.msg).toBe("openclaw-scope-watchdog stopped");
   });
 });
+
+describe("a regenerated device identity", () => {
+  it("is told until the new identity is paired with its own key and holds what it needs, then resolves", async () => {
+    const t = world();
+    await t.w.start();
+    await t.evaluated(1);
+    const fresh = { ...ME, deviceId: "b".repeat(64), storedDeviceId: "b".repeat(64), publicKey: "pkB" };
+    const onlyFresh = (scopes: string[]) =>
+      snapshot({
+        identity: fresh,
+        paired: [paired(scopes, { deviceId: fresh.deviceId, publicKey: fresh.publicKey })],
+      });
+    t.clock.ms += 60_000;
+    t.state.snap = onlyFresh(["operator.read"]);
+    t.hooks.fileChange?.([`${LOCATION.stateDir}/identity/device.json`]);
+    await t.evaluated(2);
+    expect(t.evaluations[1]?.events.map((e) => [e.type, e.incident.code])).toContainEqual([
+      "opened",
+      "device-identity-changed",
+    ]);
+    // narrow: still told, the last good state is the old identity's
+    expect(t.lastGood.get(LOCATION.stateDir)?.deviceId).toBe(ME.deviceId);
+
+    t.clock.ms += 60_000;
+    t.state.snap = onlyFresh(CLI_SCOPES);
+    t.hooks.fileChange?.([`${LOCATION.stateDir}/devices/paired.json`]);
+    await t.evaluated(3);
+    expect(t.lastGood.get(LOCATION.stateDir)?.deviceId).toBe(fresh.deviceId);
+    t.clock.ms += 1_000;
+    t.hooks.fileChange?.([`${LOCATION.stateDir}/devices/paired.json`]);
+    await t.evaluated(4);
+    expect(t.w.status().incidents).toEqual([]);
+  });
+});

@@ -121,3 +121,20 @@ describe("the watchdog after a restart", () => {
     expect(data.writes).toEqual(before);
   });
 });
+
+describe("healing after a restart", () => {
+  it("a remediable incident still open from before the restart gets a remediation pass on the first look", async () => {
+    const { data, stoppedAtMs, requestTs } = await narrowedAndTold();
+    const b = world(data, stoppedAtMs + 30_000);
+    b.state.snap = narrowed(requestTs);
+    await b.w.start();
+    await b.evaluated(1);
+    expect(b.evaluations[0]?.events).toEqual([]);
+    // no event opened, and still the pass ran (policy notify: it decided and recorded, and ran no command)
+    await vi.waitFor(() => expect(b.audit.some((a) => a.action === "notify")).toBe(true), {
+      timeout: 2_000,
+      interval: 2,
+    });
+    expect(b.commands).toEqual([]);
+  });
+});

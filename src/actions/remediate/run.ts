@@ -222,9 +222,13 @@ export function createRemediator(o: RemediatorOptions): Remediator {
     },
     onEvaluation(e) {
       if (stopping || !e.inspection) return;
-      const wanted = e.events.some(
-        (ev) => (ev.type === "opened" || ev.type === "escalated") && codeInfo(ev.incident.code).remediable,
-      );
+      // a new or worse remediable incident; or, on the daemon's first look, one still open from before a restart
+      // (incidents persist, so it opens no event again)
+      const wanted =
+        e.events.some(
+          (ev) => (ev.type === "opened" || ev.type === "escalated") && codeInfo(ev.incident.code).remediable,
+        ) ||
+        (e.trigger === "start" && e.findings.some((f) => codeInfo(f.code).remediable));
       if (!wanted) return;
       if (running) {
         queued = true;
