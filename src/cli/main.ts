@@ -2,9 +2,13 @@
 
 import { Command, Option } from "commander";
 import { VERSION } from "../common/version.js";
-import { ConfigError } from "../config/load.js";
-import { NoOpenClawStateError } from "../daemon/inspect.js";
 import { EXIT, type Io, print, processIo } from "./io.js";
+
+/**
+ * The errors that are expected failures with a message for the user (one line, no stack): matched by name so
+ * that start-up loads none of the modules that throw them (config/load, daemon/inspect, cli/status).
+ */
+const EXPECTED_ERRORS = new Set(["ConfigError", "NoOpenClawStateError", "StatusSocketError"]);
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command("scope-watchdog")
@@ -127,8 +131,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     if (e.code?.startsWith("commander.")) {
       return e.code === "commander.helpDisplayed" || e.code === "commander.version" ? EXIT.ok : EXIT.failed;
     }
-    // expected failures print one line; StatusSocketError is matched by name to keep node:http out of start-up
-    if (err instanceof ConfigError || err instanceof NoOpenClawStateError || e.name === "StatusSocketError") {
+    if (EXPECTED_ERRORS.has(e.name)) {
       print(io.stderr, `scope-watchdog: ${e.message}`);
       return EXIT.failed;
     }

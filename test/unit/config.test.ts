@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import JSON5 from "json5";
 import { describe, expect, it } from "vitest";
+import { defaultConfig } from "../../src/config/defaults.js";
 import { formatDuration, parseDuration } from "../../src/config/duration.js";
-import { validateConfig } from "../../src/config/load.js";
-import { configJsonSchema, defaultConfig } from "../../src/config/schema.js";
+import { configJsonSchema } from "../../src/config/schema.js";
+import { validateConfig } from "../../src/config/validate.js";
 
 describe("validateConfig", () => {
   it("fills every default from an empty object", () => {

@@ -3,8 +3,8 @@
 
 import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/common/types.js";
-import { validateConfig } from "../../src/config/load.js";
 import { parseListen } from "../../src/config/schema-service.js";
+import { validateConfig } from "../../src/config/validate.js";
 import { createMetrics, type StatusForMetrics } from "../../src/daemon/metrics.js";
 import type { Evaluation } from "../../src/policy/evaluation.js";
 import type { Incident, IncidentEvent } from "../../src/policy/incidents.js";
