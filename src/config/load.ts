@@ -3,7 +3,7 @@
 
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import JSON5 from "json5";
+import { parseJson5 } from "../common/json5.js";
 import { defaultConfig } from "./defaults.js";
 import type { Config } from "./schema.js";
 
@@ -62,7 +62,7 @@ export async function readConfigFile(file: string): Promise<Config> {
   }
   let raw: unknown;
   try {
-    raw = JSON5.parse(text);
+    raw = await parseJson5(text);
   } catch (err) {
     throw new ConfigError(file, [{ field: "", message: `not valid JSON: ${(err as Error).message}` }]);
   }

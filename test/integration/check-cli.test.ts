@@ -196,11 +196,11 @@ export async function resolve(spec, ctx, next) {
     return [...new Set(names)].sort();
   }
 
-  it("without a config file: json5 (openclaw.json) only, no schema library and none of the daemon's packages", async () => {
+  it("without a config file: no package at all (no schema library, no JSON5 parser for plain JSON, none of the daemon's packages)", async () => {
     const t = await setup();
     await writeHealthyState(t.state);
     const loaded = await packagesLoaded(["check", "--json", "--state-dir", t.state.dir], t.env, t.root);
-    expect(loaded).toEqual(["json5"]);
+    expect(loaded).toEqual([]);
   });
 
   it("with a config file: zod to validate it, still none of the daemon's packages", async () => {
