@@ -102,16 +102,16 @@ export function parseCommandLine(
   commands: readonly CommandSpec[],
   argv: readonly string[],
 ): Parsed {
-  const overview = groupHelp(program, commands);
+  const overview = () => groupHelp(program, commands);
   const first = argv[0];
-  if (first === undefined) return { kind: "error", message: "", help: overview };
+  if (first === undefined) return { kind: "error", message: "", help: overview() };
   if (first === "-V" || first === "--version") return { kind: "version" };
-  if (first === "-h" || first === "--help") return { kind: "help", text: overview };
+  if (first === "-h" || first === "--help") return { kind: "help", text: overview() };
   if (first === "help") {
     const named = argv.length > 1 ? findCommand(commands, argv.slice(1)) : null;
     if (named) return { kind: "help", text: commandHelp(program.name, named.command) };
     const group = argv[1] !== undefined && argv[1] in program.groups ? argv[1] : "";
-    return { kind: "help", text: group ? groupHelp(program, commands, group) : overview };
+    return { kind: "help", text: groupHelp(program, commands, group) };
   }
   const found = findCommand(commands, argv);
   if (!found) {
@@ -121,10 +121,15 @@ export function parseCommandLine(
       if (second === "-h" || second === "--help") return { kind: "help", text: help };
       return { kind: "error", message: second === undefined ? "" : `unknown command '${second}'`, help };
     }
-    return { kind: "error", message: `unknown command '${first}'`, help: overview };
+    return { kind: "error", message: `unknown command '${first}'`, help: overview() };
   }
   const { command, rest } = found;
-  const help = commandHelp(program.name, command);
+  // the help text follows an error; it is written only then
+  const fail = (message: string): Parsed => ({
+    kind: "error",
+    message,
+    help: commandHelp(program.name, command),
+  });
   const specs = command.options ?? [];
   const config: Record<string, { type: "string" | "boolean"; short?: string }> = {
     help: { type: "boolean", short: "h" },
@@ -145,16 +150,17 @@ export function parseCommandLine(
         : code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && spec
           ? `option '${spec.flags}' argument missing`
           : (err as Error).message;
-    return { kind: "error", message, help };
+    return fail(message);
   }
-  if (values.help) return { kind: "help", text: help };
+  if (values.help) return { kind: "help", text: commandHelp(program.name, command) };
   const max = command.arg ? 1 : 0;
   if (positionals.length > max) {
-    const message = `too many arguments for '${command.name}'. Expected ${max} argument${max === 1 ? "" : "s"} but got ${positionals.length}.`;
-    return { kind: "error", message, help };
+    return fail(
+      `too many arguments for '${command.name}'. Expected ${max} argument${max === 1 ? "" : "s"} but got ${positionals.length}.`,
+    );
   }
   if (command.arg?.startsWith("<") && positionals.length === 0)
-    return { kind: "error", message: `missing required argument '${command.arg.slice(1, -1)}'`, help };
+    return fail(`missing required argument '${command.arg.slice(1, -1)}'`);
   const options: Record<string, string | boolean> = {};
   for (const o of specs) {
     const v = values[longName(o)] ?? o.default;
@@ -163,11 +169,7 @@ export function parseCommandLine(
   for (const o of specs) {
     const other = o.conflicts;
     if (other && values[longName(o)] !== undefined && values[other] !== undefined) {
-      return {
-        kind: "error",
-        message: `option '--${longName(o)}' cannot be used with option '--${other}'`,
-        help,
-      };
+      return fail(`option '--${longName(o)}' cannot be used with option '--${other}'`);
     }
   }
   return { kind: "command", command, arg: positionals[0], options };
