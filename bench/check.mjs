@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Benchmark: wall time and peak RSS of `scope-watchdog check --json` on a typical state directory, beside a bare
 // `node -e 0` start (the floor any Node CLI pays), interleaved in one run. Target: check within 2× the floor.
-// Usage: node bench/check.mjs [runs=21]   (after `npm run build`)
+// Usage: node bench/check.mjs [runs=21] [BASELINE_BIN]   (after `npm run build`)
+//   BASELINE_BIN: another build's dist/cli/bin.js (e.g. a clone at an older commit) measured in the same run.
+// The children get a small clean environment (a NODE_EXTRA_CA_CERTS alone adds a fixed cost to every Node start).
 // Two ways users run it: without a config file (the built-in defaults; `openclaw` found on PATH) and with one
 // (`--config`, which loads the schema library to validate it).
 import { spawnSync } from "node:child_process";
@@ -11,6 +13,7 @@ import path from "node:path";
 import { CLI, machine, median, percentile, ROOT, tempDir, typicalState } from "./lib.mjs";
 
 const runs = Number(process.argv[2] ?? 21);
+const baseline = process.argv[3] ? path.resolve(process.argv[3]) : null;
 const root = await tempDir();
 const t = await typicalState(root);
 const env = {
@@ -55,6 +58,15 @@ const cases = [
           name: "check --json --state-dir DIR, no config file (Node 24.21, compile cache)",
           argv: [node24, CLI, ...noConfig],
         },
+      ]
+    : []),
+  ...(baseline
+    ? [
+        {
+          name: "baseline: check --json --state-dir DIR, no config file",
+          argv: [node, baseline, ...noConfig],
+        },
+        { name: "baseline: check --json --config FILE", argv: [node, baseline, ...withConfig] },
       ]
     : []),
   { name: `node -e 0 (floor, Node ${process.version})`, argv: [node, "-e", "0"] },
