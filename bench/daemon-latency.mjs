@@ -15,7 +15,7 @@ import { machine, median, percentile, ROOT, tempDir, typicalState } from "./lib.
 const dist = (p) => import(path.join(ROOT, "dist", p));
 const { Daemon } = await dist("daemon/daemon.js");
 const { createDefaultDeps } = await dist("daemon/deps.js");
-const { validateConfig } = await dist("config/load.js");
+const { validateConfig } = await dist("config/validate.js");
 const { silentLogger } = await dist("common/log.js");
 
 const iterations = Number(process.argv[2] ?? 200);

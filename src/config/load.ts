@@ -1,10 +1,11 @@
-// Finding, reading and validating the watchdog's config file; errors name the file, the field and what was expected.
+// Finding and reading the watchdog's config file; errors name the file, the field and what was expected. The
+// schema (zod) is loaded only when there is a file to validate: without one, `check` never loads it.
 
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import JSON5 from "json5";
-import type { z } from "zod";
-import { type Config, configSchema, defaultConfig } from "./schema.js";
+import { parseJson5 } from "../common/json5.js";
+import { defaultConfig } from "./defaults.js";
+import type { Config } from "./schema.js";
 
 export const APP_NAME = "openclaw-scope-watchdog";
 const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -38,52 +39,6 @@ export interface LoadedConfig {
   source: ConfigSource;
 }
 
-export type Validation = { ok: true; config: Config } | { ok: false; issues: ConfigIssue[] };
-
-function valueAt(raw: unknown, keys: readonly PropertyKey[]): unknown {
-  let cur = raw;
-  for (const k of keys) {
-    if (cur === null || typeof cur !== "object") return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[k];
-  }
-  return cur;
-}
-
-/** Keys whose values are secrets: never shown in an error. */
-const SECRET_KEY = /token|password|secret/i;
-
-function describeIssue(raw: unknown, issue: z.core.$ZodIssue): ConfigIssue {
-  const field = issue.path.map(String).join(".");
-  if (issue.code === "unrecognized_keys") {
-    const where = field ? `${field}.` : "";
-    return {
-      field,
-      message: `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${where}${k}"`).join(", ")} (check the spelling against config.example.json)`,
-    };
-  }
-  const got = valueAt(raw, issue.path);
-  // a secret's value is never echoed, even a malformed one (it may be a real token pasted in the wrong place)
-  const secret = SECRET_KEY.test(String(issue.path.at(-1) ?? ""));
-  const shown =
-    got === undefined
-      ? ""
-      : secret
-        ? ", got a value (not shown)"
-        : `, got ${JSON.stringify(got)?.slice(0, 80)}`;
-  let message: string = issue.message
-    .replace(/^(Invalid \w+|Too small|Too big): /, "")
-    .replace(/, received \w+$/, "");
-  if (!/^expected /.test(message)) message = `expected ${message}`;
-  return { field, message: `${message}${shown}` };
-}
-
-/** Pure: a parsed JSON value to a Config, or the list of what is wrong with it. */
-export function validateConfig(raw: unknown): Validation {
-  const result = configSchema.safeParse(raw);
-  if (result.success) return { ok: true, config: result.data };
-  return { ok: false, issues: result.error.issues.map((i) => describeIssue(raw, i)) };
-}
-
 /** Reads and validates one config file; throws ConfigError naming the file and each bad field. */
 export async function readConfigFile(file: string): Promise<Config> {
   let text: string;
@@ -107,10 +62,11 @@ export async function readConfigFile(file: string): Promise<Config> {
   }
   let raw: unknown;
   try {
-    raw = JSON5.parse(text);
+    raw = await parseJson5(text);
   } catch (err) {
     throw new ConfigError(file, [{ field: "", message: `not valid JSON: ${(err as Error).message}` }]);
   }
+  const { validateConfig } = await import("./validate.js");
   const v = validateConfig(raw);
   if (!v.ok) throw new ConfigError(file, v.issues);
   return v.config;

@@ -1,11 +1,17 @@
 // The watchdog's configuration: one zod schema with defaults; the JSON Schema for editors is generated from it.
 
-import cron from "node-cron";
+import { createRequire } from "node:module";
 import { z } from "zod";
 import { notifySchema } from "./schema-notify.js";
 import { duration } from "./schema-parts.js";
 import { remediationSchema } from "./schema-remediation.js";
 import { metricsSchema, statusSchema } from "./schema-service.js";
+
+/** node-cron's own check, loaded only when a file sets a schedule (zod refinements are synchronous). */
+function validCron(expr: string): boolean {
+  const cron = createRequire(import.meta.url)("node-cron") as typeof import("node-cron");
+  return cron.validate(expr);
+}
 
 const scopeName = z
   .string()
@@ -55,7 +61,7 @@ export const configSchema = z
       .object({
         schedule: z
           .string()
-          .refine((expr) => cron.validate(expr), 'a cron expression such as "*/5 * * * *"')
+          .refine((expr) => validCron(expr), 'a cron expression such as "*/5 * * * *"')
           .default("*/5 * * * *")
           .describe(
             "When to re-read everything as a safety net behind the file, log and connection events (cron syntax, optional seconds field).",
@@ -150,10 +156,6 @@ export const configSchema = z
 export type ConfigInput = z.input<typeof configSchema>;
 /** The configuration after defaults and normalisation (durations in milliseconds). */
 export type Config = z.output<typeof configSchema>;
-
-export function defaultConfig(): Config {
-  return configSchema.parse({});
-}
 
 /** JSON Schema (draft 2020-12) of the file format, for editor completion. */
 export function configJsonSchema(): Record<string, unknown> {

@@ -4,7 +4,8 @@
 import path from "node:path";
 import { onTestFinished } from "vitest";
 import { resolveDataDir } from "../../src/actions/state-store.js";
-import { type LoadedConfig, validateConfig } from "../../src/config/load.js";
+import type { LoadedConfig } from "../../src/config/load.js";
+import { validateConfig } from "../../src/config/validate.js";
 import { Daemon, type DaemonDeps } from "../../src/daemon/daemon.js";
 import { createDefaultDeps } from "../../src/daemon/deps.js";
 import { createWatchdog, type Watchdog, type WatchdogDeps } from "../../src/daemon/watchdog.js";

@@ -1,34 +1,24 @@
 // A real desktop notification path on a headless machine: a private D-Bus session bus (no service
 // activation, so nothing starts behind our back), optionally Xvfb + dunst owning org.freedesktop.Notifications,
 // and dbus-monitor writing every Notify call to a file. Every process is started here and killed by PID.
-// Needs the Debian packages dbus, dbus-x11, libnotify-bin, dunst and xvfb.
+// Needs the Debian packages dbus, libnotify-bin, dunst and xvfb (scripts/os-packages.mjs).
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import type { OsCommand } from "../../scripts/os-packages.mjs";
 
-export const DESKTOP_TOOLS = [
+/** The commands a desktop session runs (the suites that start one declare them with describeNeeding). */
+export const DESKTOP_TOOLS: readonly OsCommand[] = [
   "dbus-daemon",
   "dbus-monitor",
   "dbus-send",
   "notify-send",
   "Xvfb",
   "dunst",
-] as const;
-
-/** The tools missing from PATH (the test fails naming them and the packages). */
-export async function missingDesktopTools(): Promise<string[]> {
-  const missing: string[] = [];
-  for (const tool of DESKTOP_TOOLS) {
-    const found = await new Promise<boolean>((resolve) =>
-      execFile("sh", ["-c", `command -v ${tool}`], (err) => resolve(!err)),
-    );
-    if (!found) missing.push(tool);
-  }
-  return missing;
-}
+];
 
 export interface NotifyCall {
   appName: string;

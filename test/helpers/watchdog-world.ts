@@ -11,8 +11,8 @@ import type { AuditEntry, AuditLog } from "../../src/actions/remediate/audit-log
 import type { Ledger, LedgerEntry } from "../../src/actions/remediate/ledger.js";
 import type { IncidentMemory, LogOffset, StateStore } from "../../src/actions/state-store.js";
 import type { LastGoodState, PairingSnapshot } from "../../src/common/types.js";
-import { validateConfig } from "../../src/config/load.js";
 import type { OpenClawLocation } from "../../src/config/openclaw-paths.js";
+import { validateConfig } from "../../src/config/validate.js";
 import { NoOpenClawStateError } from "../../src/daemon/inspect.js";
 import type { LogTailOptions } from "../../src/daemon/ports.js";
 import { createWatchdog, type WatchdogDeps } from "../../src/daemon/watchdog.js";

@@ -1,6 +1,6 @@
 // `scope-watchdog check` as a user runs it: the built executable against real state directories.
 
-import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
@@ -161,5 +161,53 @@ describe("scope-watchdog check", () => {
     const unreadable = out.findings.find((f) => f.code === "state-unreadable");
     expect(unreadable?.message).toBe(`${t.state.file("devices/paired.json")} permission denied.`);
     expect(r.code).toBe(1);
+  });
+});
+
+// `check` is a one-shot command: it must not pay for the daemon's packages at start-up (bench/check.mjs measures
+// what that costs). A module-resolution hook in the child records every package the run loads.
+describe("scope-watchdog check loads only what it uses", () => {
+  const DAEMON_PACKAGES = ["pino", "ws", "chokidar", "node-cron", "node-notifier"];
+
+  async function packagesLoaded(args: string[], env: NodeJS.ProcessEnv, dir: string): Promise<string[]> {
+    const log = path.join(dir, "resolved.txt");
+    await writeFile(
+      path.join(dir, "hook.mjs"),
+      `import { appendFileSync } from "node:fs";
+export async function resolve(spec, ctx, next) {
+  const r = await next(spec, ctx);
+  appendFileSync(${JSON.stringify(log)}, r.url + "\\n");
+  return r;
+}
+`,
+    );
+    await writeFile(
+      path.join(dir, "register.mjs"),
+      `import { register } from "node:module";\nregister("./hook.mjs", import.meta.url);\n`,
+    );
+    await writeFile(log, "");
+    const r = await runCli(args, {
+      env: { ...env, NODE_OPTIONS: `--import=${path.join(dir, "register.mjs")}` },
+    });
+    expect(r.stderr).toBe("");
+    const urls = (await readFile(log, "utf8")).split("\n");
+    expect(urls.some((u) => u.endsWith("/dist/cli/check.js"))).toBe(true);
+    const names = urls.flatMap((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? []);
+    return [...new Set(names)].sort();
+  }
+
+  it("without a config file: no package at all (no schema library, no JSON5 parser for plain JSON, none of the daemon's packages)", async () => {
+    const t = await setup();
+    await writeHealthyState(t.state);
+    const loaded = await packagesLoaded(["check", "--json", "--state-dir", t.state.dir], t.env, t.root);
+    expect(loaded).toEqual([]);
+  });
+
+  it("with a config file: zod to validate it, still none of the daemon's packages", async () => {
+    const t = await setup();
+    await writeHealthyState(t.state);
+    const loaded = await packagesLoaded(["check", "--json", "--config", t.config], t.env, t.root);
+    expect(loaded).toContain("zod");
+    expect(loaded.filter((p) => DAEMON_PACKAGES.includes(p))).toEqual([]);
   });
 });

@@ -9,8 +9,9 @@ import { describe, expect, it } from "vitest";
 import { createMachineLocks } from "../../src/actions/locks.js";
 import { runFix } from "../../src/cli/fix.js";
 import type { Io } from "../../src/cli/io.js";
-import { ConfigError, type LoadedConfig, validateConfig } from "../../src/config/load.js";
+import { ConfigError, type LoadedConfig } from "../../src/config/load.js";
 import { remediationSchema } from "../../src/config/schema-remediation.js";
+import { validateConfig } from "../../src/config/validate.js";
 import { hashTree, installFakeOpenClaw, pairedTokens } from "../helpers/fake-openclaw.js";
 import {
   CLI_DEFAULT_SCOPES_4_20,

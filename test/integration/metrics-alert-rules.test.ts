@@ -5,8 +5,9 @@
 import { spawnSync } from "node:child_process";
 import { copyFile, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { tempDir } from "../helpers/openclaw-state.js";
+import { describeNeeding } from "../helpers/os-packages.js";
 
 const DIR = path.resolve("service", "prometheus");
 
@@ -15,14 +16,7 @@ function promtool(args: string[], cwd: string): { code: number | null; output: s
   return { code: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
-describe("service/prometheus/alerts.yml", () => {
-  beforeAll(() => {
-    if (spawnSync("promtool", ["--version"]).status !== 0)
-      throw new Error(
-        "promtool is missing: install the Debian package `prometheus` (apt-get install prometheus)",
-      );
-  });
-
+describeNeeding(["promtool"], "service/prometheus/alerts.yml", () => {
   it("passes promtool check rules", () => {
     const r = promtool(["check", "rules", "alerts.yml"], DIR);
     expect(r.code).toBe(0);

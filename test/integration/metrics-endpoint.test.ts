@@ -4,7 +4,7 @@
 
 import { spawnSync } from "node:child_process";
 import { request } from "node:http";
-import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { silentLogger } from "../../src/common/log.js";
 import type { Finding } from "../../src/common/types.js";
 import {
@@ -15,6 +15,7 @@ import {
 } from "../../src/daemon/metrics.js";
 import { createMetricsRegistry } from "../../src/daemon/metrics-registry.js";
 import type { Evaluation } from "../../src/policy/evaluation.js";
+import { describeNeeding } from "../helpers/os-packages.js";
 
 function promtoolCheckMetrics(text: string): { code: number | null; output: string } {
   const r = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
@@ -80,14 +81,7 @@ async function serve(m: WatchdogMetrics, collect?: () => void) {
   return { server, port: address.port };
 }
 
-describe("metrics endpoint", () => {
-  beforeAll(() => {
-    if (spawnSync("promtool", ["--version"]).status !== 0)
-      throw new Error(
-        "promtool is missing: install the Debian package `prometheus` (apt-get install prometheus)",
-      );
-  });
-
+describeNeeding(["promtool"], "metrics endpoint: promtool check metrics", () => {
   it("serves the text format on 127.0.0.1, with process metrics, that promtool accepts", async () => {
     let scrapes = 0;
     const { port } = await serve(busyMetrics(), () => {
@@ -134,7 +128,9 @@ describe("metrics endpoint", () => {
     const unparsable = promtoolCheckMetrics('scope_watchdog_up{a="b 1\n');
     expect(unparsable.code).not.toBe(0);
   });
+});
 
+describe("metrics endpoint", () => {
   it("answers only /metrics, and refuses a Host header that is not loopback (DNS rebinding)", async () => {
     const { port } = await serve(busyMetrics());
     expect((await get(port, "/")).status).toBe(404);

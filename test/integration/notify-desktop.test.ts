@@ -17,17 +17,13 @@ import type { Finding } from "../../src/common/types.js";
 import { defaultNotifyConfig } from "../../src/config/schema-notify.js";
 import { createDaemonLogger } from "../../src/daemon/logger.js";
 import { decide, emptyNotifyState } from "../../src/policy/notify.js";
-import {
-  type DesktopSession,
-  missingDesktopTools,
-  startDesktopSession,
-} from "../helpers/dbus-notifications.js";
+import { DESKTOP_TOOLS, type DesktopSession, startDesktopSession } from "../helpers/dbus-notifications.js";
 import { startHttpSink } from "../helpers/http-sink.js";
+import { describeNeeding } from "../helpers/os-packages.js";
 
 const DEV = "c0ffee".repeat(10).slice(0, 64);
 const REQ = "0b7c9f5e-8d21-4c3a-9a57-2f3c1e6d4b10";
 const SECRET = "gw-secret-5f9a1c7e2b";
-const APT = "apt-get install -y --no-install-recommends libnotify-bin dunst xvfb dbus dbus-x11";
 
 function pendingFor(deviceId: string): Finding {
   return {
@@ -97,14 +93,11 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
-const missing = await missingDesktopTools();
-
-describe("desktop notifications on a real session bus", () => {
+describeNeeding(DESKTOP_TOOLS, "desktop notifications on a real session bus", () => {
   let desktop: DesktopSession | undefined;
   let bare: DesktopSession | undefined;
 
   beforeAll(async () => {
-    if (missing.length > 0) throw new Error(`missing ${missing.join(", ")}; install them with: ${APT}`);
     desktop = await startDesktopSession({ withServer: true });
     bare = await startDesktopSession({ withServer: false });
   });
@@ -192,10 +185,22 @@ describe("desktop notifications on a real session bus", () => {
 });
 
 describe("desktop failures known before trying", () => {
+  /** A PATH whose only notify-send is a stand-in (never run: the backend below records instead). */
+  async function pathWithNotifySend(): Promise<string> {
+    const bin = await tempDir();
+    await writeFile(path.join(bin, "notify-send"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+    return bin;
+  }
+
   it.each([
-    ["notify-send not on PATH", { PATH: "/nonexistent" }, "notify-send-missing"],
-    ["no session bus at all", { PATH: process.env.PATH }, "no-session-bus"],
-  ] as const)("%s", async (_name, env, failure) => {
+    ["notify-send not on PATH", async () => ({ PATH: "/nonexistent" }), "notify-send-missing"],
+    [
+      "no session bus at all (notify-send on PATH; no bus address, runtime dir or display)",
+      async () => ({ PATH: await pathWithNotifySend() }),
+      "no-session-bus",
+    ],
+  ] as const)("%s", async (_name, makeEnv, failure) => {
+    const env: NodeJS.ProcessEnv = await makeEnv();
     const backend = vi.fn(async (_m: DesktopMessage) => {});
     const channel = createDesktopChannel({
       minSeverity: "info",

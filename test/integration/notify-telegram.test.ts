@@ -9,8 +9,8 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { createNotifier } from "../../src/actions/notify/notifier.js";
 import { TELEGRAM_MAX_TEXT, telegramText } from "../../src/actions/notify/telegram.js";
 import type { Finding } from "../../src/common/types.js";
-import { validateConfig } from "../../src/config/load.js";
 import { defaultNotifyConfig, type NotifyConfigInput } from "../../src/config/schema-notify.js";
+import { validateConfig } from "../../src/config/validate.js";
 import { type SinkAnswer, type SinkRequest, startHttpSink } from "../helpers/http-sink.js";
 import { captureLog } from "../helpers/log-capture.js";
 

@@ -9,7 +9,7 @@ import path from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createMachineLocks } from "../../src/actions/locks.js";
 import { readKillSwitch } from "../../src/actions/remediate/kill-switch.js";
-import { validateConfig } from "../../src/config/load.js";
+import { validateConfig } from "../../src/config/validate.js";
 import { createDefaultDeps } from "../../src/daemon/deps.js";
 import { inspectOpenClaw } from "../../src/daemon/inspect.js";
 import { createWatchdog } from "../../src/daemon/watchdog.js";

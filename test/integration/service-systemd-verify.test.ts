@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { chmod, mkdir, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { installedCliPath } from "../../src/actions/service/package.js";
 import {
   renderSystemUnit,
@@ -15,14 +15,11 @@ import {
   UNIT_NAME,
 } from "../../src/actions/service/systemd-unit.js";
 import { tempDir } from "../helpers/openclaw-state.js";
+import { describeNeeding } from "../helpers/os-packages.js";
 
 interface Verify {
   code: number | null;
   stderr: string;
-}
-
-function haveSystemdAnalyze(): boolean {
-  return spawnSync("systemd-analyze", ["--version"]).status === 0;
 }
 
 async function verify(unit: string, mode: "user" | "system"): Promise<Verify> {
@@ -50,14 +47,7 @@ const cmd = {
   path: servicePath(process.execPath, null),
 };
 
-describe("systemd-analyze verify", () => {
-  beforeAll(() => {
-    if (!haveSystemdAnalyze())
-      throw new Error(
-        "systemd-analyze is missing: install the Debian package `systemd` (apt-get install systemd)",
-      );
-  });
-
+describeNeeding(["systemd-analyze"], "systemd-analyze verify", () => {
   it("accepts the user unit in --user mode, with a config path that needs quoting and escaping", async () => {
     const v = await verify(renderUserUnit({ ...cmd, config: "/home/a b/100%$x.json" }), "user");
     expect(v).toEqual({ code: 0, stderr: "" });

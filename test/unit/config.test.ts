@@ -1,9 +1,12 @@
 import { readFileSync } from "node:fs";
 import JSON5 from "json5";
 import { describe, expect, it } from "vitest";
+import { parseJson5 } from "../../src/common/json5.js";
+import { defaultConfig } from "../../src/config/defaults.js";
 import { formatDuration, parseDuration } from "../../src/config/duration.js";
-import { validateConfig } from "../../src/config/load.js";
-import { configJsonSchema, defaultConfig } from "../../src/config/schema.js";
+import { readConfigFile } from "../../src/config/load.js";
+import { configJsonSchema } from "../../src/config/schema.js";
+import { validateConfig } from "../../src/config/validate.js";
 
 describe("validateConfig", () => {
   it("fills every default from an empty object", () => {
@@ -37,6 +40,11 @@ describe("config.example.json and config.schema.json", () => {
     const v = validateConfig(example);
     expect(v.ok).toBe(true);
     if (v.ok) expect({ ...v.config, $schema: undefined }).toEqual({ ...defaultConfig(), $schema: undefined });
+  });
+
+  it("the loader reads the example (JSON5: comments, trailing commas) to the same config", async () => {
+    const config = await readConfigFile("config.example.json");
+    expect({ ...config, $schema: undefined }).toEqual({ ...defaultConfig(), $schema: undefined });
   });
 
   it("the example documents every field of the schema", () => {
@@ -84,5 +92,16 @@ describe("durations", () => {
   it("formats back to the largest whole unit", () => {
     expect(formatDuration(14_400_000)).toBe("4h");
     expect(formatDuration(90_000)).toBe("90s");
+  });
+});
+
+describe("parseJson5", () => {
+  it("reads plain JSON and JSON5 alike", async () => {
+    expect(await parseJson5('{"a": [1, "x"]}')).toEqual({ a: [1, "x"] });
+    expect(await parseJson5("// why\n{ a: [1, 'x',], }")).toEqual({ a: [1, "x"] });
+  });
+
+  it("reports JSON5's error for text that is neither", async () => {
+    await expect(parseJson5("{ a: }")).rejects.toThrow(/JSON5: invalid character '}' at 1:6/);
   });
 });

@@ -3,8 +3,8 @@
 
 import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/common/types.js";
-import { validateConfig } from "../../src/config/load.js";
 import { parseListen } from "../../src/config/schema-service.js";
+import { validateConfig } from "../../src/config/validate.js";
 import { createMetrics, type StatusForMetrics, type WatchdogMetrics } from "../../src/daemon/metrics.js";
 import { createMetricsRegistry } from "../../src/daemon/metrics-registry.js";
 import type { Evaluation } from "../../src/policy/evaluation.js";

@@ -1,6 +1,5 @@
 // Which OpenClaw is installed: the `openclaw` executable (configured or on PATH) and its version.
 
-import { execFile } from "node:child_process";
 import { constants } from "node:fs";
 import { access, readFile, realpath } from "node:fs/promises";
 import path from "node:path";
@@ -52,7 +51,13 @@ async function versionFromPackage(bin: string): Promise<string | null> {
   return null;
 }
 
-function versionFromCli(bin: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string | null> {
+async function versionFromCli(
+  bin: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<string | null> {
+  // loaded only here: a one-shot `check` that finds the package.json never pays for child_process
+  const { execFile } = await import("node:child_process");
   return new Promise((resolve) => {
     execFile(bin, ["--version"], { env, timeout: timeoutMs, maxBuffer: 64 * 1024 }, (_err, stdout) => {
       resolve(VERSION_IN_TEXT.exec(String(stdout))?.[1] ?? null);

@@ -2,7 +2,6 @@
 
 import { lstat } from "node:fs/promises";
 import path from "node:path";
-import { z } from "zod";
 import { deriveDeviceKey } from "../../common/device-key.js";
 import { isPendingLive } from "../../common/pairing.js";
 import type {
@@ -12,7 +11,14 @@ import type {
   PendingRequest,
   StateProblem,
 } from "../../common/types.js";
-import { parsePairedDevice, parsePendingRequest, parseRecordMap, parseTokenMap } from "./records.js";
+import {
+  parsePairedDevice,
+  parsePendingRequest,
+  parseRecordMap,
+  parseTokenMap,
+  type RecordSpec,
+  recordIssues,
+} from "./records.js";
 import { type ReadOptions, readJsonFile } from "./safe-read.js";
 
 export const IDENTITY_FILE = "identity/device.json";
@@ -22,8 +28,8 @@ export const PENDING_FILE = "devices/pending.json";
 
 const SUPPORTED_VERSION = 1;
 
-const identityFile = z.looseObject({ version: z.number(), deviceId: z.string(), publicKeyPem: z.string() });
-const deviceAuthFile = z.looseObject({ version: z.number(), deviceId: z.string(), tokens: z.unknown() });
+const IDENTITY: RecordSpec = { version: "number", deviceId: "string", publicKeyPem: "string" };
+const DEVICE_AUTH: RecordSpec = { version: "number", deviceId: "string" };
 
 export interface Read<T> {
   value: T;
@@ -75,20 +81,21 @@ export async function readIdentityFile(
     }
     return { value: null, problems: [problem(stateDir, IDENTITY_FILE, r.problem, r.hint)] };
   }
-  const parsed = identityFile.safeParse(r.value);
-  if (!parsed.success) {
-    const why = parsed.error.issues.map((i) => `${i.path.join(".") || "(file)"}: ${i.message}`).join("; ");
+  const issues = recordIssues(r.value, IDENTITY, "", "(file)");
+  if (issues.length > 0) {
+    const why = issues.join("; ");
     return { value: null, problems: [problem(stateDir, IDENTITY_FILE, `is not a device identity (${why})`)] };
   }
-  if (parsed.data.version !== SUPPORTED_VERSION) {
-    return { value: null, problems: [versionProblem(stateDir, IDENTITY_FILE, parsed.data.version)] };
+  const id = r.value as { version: number; deviceId: string; publicKeyPem: string };
+  if (id.version !== SUPPORTED_VERSION) {
+    return { value: null, problems: [versionProblem(stateDir, IDENTITY_FILE, id.version)] };
   }
   try {
-    const key = deriveDeviceKey(parsed.data.publicKeyPem);
+    const key = deriveDeviceKey(id.publicKeyPem);
     return {
       value: {
         deviceId: key.deviceId,
-        storedDeviceId: parsed.data.deviceId,
+        storedDeviceId: id.deviceId,
         publicKey: key.publicKey,
         source: file,
       },
@@ -110,24 +117,24 @@ export async function readDeviceAuthFile(
       value: null,
       problems: r.missing ? [] : [problem(stateDir, DEVICE_AUTH_FILE, r.problem, r.hint)],
     };
-  const parsed = deviceAuthFile.safeParse(r.value);
-  if (!parsed.success) {
+  if (recordIssues(r.value, DEVICE_AUTH).length > 0) {
     return {
       value: null,
       problems: [problem(stateDir, DEVICE_AUTH_FILE, "is not a device-auth token cache")],
     };
   }
-  if (parsed.data.version !== SUPPORTED_VERSION) {
-    return { value: null, problems: [versionProblem(stateDir, DEVICE_AUTH_FILE, parsed.data.version)] };
+  const auth = r.value as { version: number; deviceId: string; tokens?: unknown };
+  if (auth.version !== SUPPORTED_VERSION) {
+    return { value: null, problems: [versionProblem(stateDir, DEVICE_AUTH_FILE, auth.version)] };
   }
-  const tokens = parseTokenMap(parsed.data.tokens ?? {});
+  const tokens = parseTokenMap(auth.tokens ?? {});
   if (!tokens) {
     return {
       value: null,
       problems: [problem(stateDir, DEVICE_AUTH_FILE, "tokens: expected an object keyed by role")],
     };
   }
-  return { value: { deviceId: parsed.data.deviceId, tokens, source: file }, problems: [] };
+  return { value: { deviceId: auth.deviceId, tokens, source: file }, problems: [] };
 }
 
 /** Whether identity/device-auth.json exists (on 2026.8+ its mere presence blocks every device-auth operation). */

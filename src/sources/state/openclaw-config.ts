@@ -1,6 +1,6 @@
 // The parts of openclaw.json the watchdog needs: gateway port, bind, auth mode and secret, log file, auto-approval.
 
-import JSON5 from "json5";
+import { parseJson5 } from "../../common/json5.js";
 import { Secret } from "../../common/secret.js";
 import type { GatewaySettings, StateProblem } from "../../common/types.js";
 import { DEFAULT_GATEWAY_PORT } from "../../config/openclaw-paths.js";
@@ -82,7 +82,7 @@ export async function readGatewaySettings(
     return { settings: { ...settings, configProblem: read.missing ? null : read.problem }, problems };
   }
   try {
-    const raw: unknown = JSON5.parse(read.value.toString("utf8"));
+    const raw = await parseJson5(read.value.toString("utf8"));
     return { settings: resolveGatewaySettings(raw, env, portOverride, configPath), problems: [] };
   } catch (err) {
     return {

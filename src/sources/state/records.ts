@@ -1,7 +1,6 @@
 // Validation of OpenClaw pairing records (paired devices, pending requests, token caches) into our types.
 // Token strings are dropped here and never leave this module.
 
-import { z } from "zod";
 import type {
   DeviceDescriptor,
   PairedDevice,
@@ -10,48 +9,117 @@ import type {
   TokenSummary,
 } from "../../common/types.js";
 
-const strings = z.array(z.string());
-const optStr = z.string().optional().nullable();
-const optNum = z.number().optional().nullable();
+// Plain checks rather than a schema library: they run on every read of the pairing state (each `check`).
+const KINDS = {
+  string: { ok: (v: unknown) => typeof v === "string", what: "a string" },
+  text: { ok: (v: unknown) => typeof v === "string" && v.length > 0, what: "a non-empty string" },
+  number: { ok: (v: unknown) => typeof v === "number", what: "a number" },
+  boolean: { ok: (v: unknown) => typeof v === "boolean", what: "a boolean" },
+  strings: {
+    ok: (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === "string"),
+    what: "an array of strings",
+  },
+  object: { ok: (v: unknown) => isObject(v), what: "an object" },
+} as const;
 
-const tokenRecord = z.looseObject({
-  role: optStr,
-  scopes: strings.optional().nullable(),
-  createdAtMs: optNum,
-  updatedAtMs: optNum,
-  rotatedAtMs: optNum,
-  revokedAtMs: optNum,
-  lastUsedAtMs: optNum,
-});
+/** The kind of value a field holds; a trailing "?" lets it be missing or null. */
+export type FieldSpec = `${keyof typeof KINDS}${"" | "?"}`;
+export type RecordSpec = Readonly<Record<string, FieldSpec>>;
 
-const descriptorRecord = z.looseObject({
-  deviceId: z.string().min(1),
-  publicKey: z.string().min(1),
-  displayName: optStr,
-  platform: optStr,
-  deviceFamily: optStr,
-  clientId: optStr,
-  clientMode: optStr,
-  role: optStr,
-  roles: strings.optional().nullable(),
-  scopes: strings.optional().nullable(),
-  remoteIp: optStr,
-});
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
 
-const pairedRecord = descriptorRecord.extend({
-  approvedScopes: strings.optional().nullable(),
-  tokens: z.record(z.string(), tokenRecord).optional().nullable(),
-  createdAtMs: optNum,
-  approvedAtMs: optNum,
-});
+/** What a value is, without showing it (a malformed record may hold a token anywhere). */
+function typeName(v: unknown): string {
+  if (v === undefined) return "nothing";
+  if (v === "") return "an empty string";
+  if (Array.isArray(v)) {
+    const odd = v.find((x) => typeof x !== "string");
+    return odd === undefined ? "an array" : `an array holding ${typeName(odd)}`;
+  }
+  return v === null ? "null" : typeof v;
+}
 
-const pendingRecord = descriptorRecord.extend({
-  requestId: z.string().min(1),
-  silent: z.boolean().optional().nullable(),
-  isRepair: z.boolean().optional().nullable(),
-  ts: z.number(),
-  refreshedAtMs: optNum,
-});
+/**
+ * What is wrong with `raw` as a record of `spec` (other keys are allowed): one "path: expected …" each.
+ * `at` is the record's own path ("" at the top, named `whole` in a message).
+ */
+export function recordIssues(raw: unknown, spec: RecordSpec, at = "", whole = "(record)"): string[] {
+  if (!isObject(raw)) return [`${at || whole}: expected an object, got ${typeName(raw)}`];
+  const prefix = at ? `${at}.` : "";
+  const issues: string[] = [];
+  for (const [key, field] of Object.entries(spec)) {
+    const optional = field.endsWith("?");
+    const kind = KINDS[(optional ? field.slice(0, -1) : field) as keyof typeof KINDS];
+    const v = raw[key];
+    if (optional && (v === undefined || v === null)) continue;
+    if (!kind.ok(v)) issues.push(`${prefix}${key}: expected ${kind.what}, got ${typeName(v)}`);
+  }
+  return issues;
+}
+
+const TOKEN: RecordSpec = {
+  role: "string?",
+  scopes: "strings?",
+  createdAtMs: "number?",
+  updatedAtMs: "number?",
+  rotatedAtMs: "number?",
+  revokedAtMs: "number?",
+  lastUsedAtMs: "number?",
+};
+
+const DESCRIPTOR: RecordSpec = {
+  deviceId: "text",
+  publicKey: "text",
+  displayName: "string?",
+  platform: "string?",
+  deviceFamily: "string?",
+  clientId: "string?",
+  clientMode: "string?",
+  role: "string?",
+  roles: "strings?",
+  scopes: "strings?",
+  remoteIp: "string?",
+};
+
+const PAIRED: RecordSpec = {
+  ...DESCRIPTOR,
+  approvedScopes: "strings?",
+  tokens: "object?",
+  createdAtMs: "number?",
+  approvedAtMs: "number?",
+};
+
+const PENDING: RecordSpec = {
+  ...DESCRIPTOR,
+  requestId: "text",
+  silent: "boolean?",
+  isRepair: "boolean?",
+  ts: "number",
+  refreshedAtMs: "number?",
+};
+
+/** The issues of a role-keyed map of token records. */
+function tokenMapIssues(raw: unknown, at: string): string[] {
+  if (!isObject(raw)) return [`${at || "(record)"}: expected an object keyed by role, got ${typeName(raw)}`];
+  return Object.entries(raw).flatMap(([role, rec]) => recordIssues(rec, TOKEN, at ? `${at}.${role}` : role));
+}
+
+type Nullable<T> = { [K in keyof T]?: T[K] | null };
+type TokenRecord = Nullable<Omit<TokenSummary, "role" | "scopes">> & {
+  role?: string | null;
+  scopes?: string[] | null;
+};
+type DescriptorRecord = Pick<DeviceDescriptor, "deviceId" | "publicKey"> &
+  Nullable<Omit<DeviceDescriptor, "deviceId" | "publicKey">>;
+type PairedRecord = DescriptorRecord &
+  Nullable<Pick<PairedDevice, "approvedScopes" | "createdAtMs" | "approvedAtMs">> & {
+    tokens?: Record<string, TokenRecord> | null;
+  };
+type PendingRecord = DescriptorRecord &
+  Pick<PendingRequest, "requestId" | "ts"> &
+  Nullable<Pick<PendingRequest, "silent" | "isRepair" | "refreshedAtMs">>;
 
 type Loose<T> = { [K in keyof T]?: T[K] | null | undefined };
 
@@ -63,14 +131,11 @@ function defined<T extends object>(o: Loose<T>): Partial<T> {
   return out;
 }
 
-function issueText(err: z.ZodError): string {
-  return err.issues
-    .slice(0, 3)
-    .map((i) => `${i.path.join(".") || "(record)"}: ${i.message}`)
-    .join("; ");
+function issueText(issues: string[]): string {
+  return issues.slice(0, 3).join("; ");
 }
 
-export function toTokenSummary(role: string, rec: z.infer<typeof tokenRecord>): TokenSummary {
+export function toTokenSummary(role: string, rec: TokenRecord): TokenSummary {
   return {
     role: rec.role ?? role,
     scopes: rec.scopes ?? [],
@@ -86,12 +151,11 @@ export function toTokenSummary(role: string, rec: z.infer<typeof tokenRecord>): 
 
 /** Parses the role-keyed token map of a record, keeping only metadata. */
 export function parseTokenMap(raw: unknown): TokenSummary[] | null {
-  const parsed = z.record(z.string(), tokenRecord).safeParse(raw);
-  if (!parsed.success) return null;
-  return Object.entries(parsed.data).map(([role, rec]) => toTokenSummary(role, rec));
+  if (tokenMapIssues(raw, "").length > 0) return null;
+  return Object.entries(raw as Record<string, TokenRecord>).map(([role, rec]) => toTokenSummary(role, rec));
 }
 
-function toDescriptor(d: z.infer<typeof descriptorRecord>): DeviceDescriptor {
+function toDescriptor(d: DescriptorRecord): DeviceDescriptor {
   return {
     deviceId: d.deviceId,
     publicKey: d.publicKey,
@@ -112,9 +176,11 @@ function toDescriptor(d: z.infer<typeof descriptorRecord>): DeviceDescriptor {
 export function parsePairedDevice(
   raw: unknown,
 ): { ok: true; value: PairedDevice } | { ok: false; problem: string } {
-  const r = pairedRecord.safeParse(raw);
-  if (!r.success) return { ok: false, problem: issueText(r.error) };
-  const d = r.data;
+  const issues = recordIssues(raw, PAIRED);
+  const tokens = (raw as PairedRecord | null)?.tokens;
+  if (isObject(tokens)) issues.push(...tokenMapIssues(tokens, "tokens"));
+  if (issues.length > 0) return { ok: false, problem: issueText(issues) };
+  const d = raw as PairedRecord;
   return {
     ok: true,
     value: {
@@ -132,9 +198,9 @@ export function parsePairedDevice(
 export function parsePendingRequest(
   raw: unknown,
 ): { ok: true; value: PendingRequest } | { ok: false; problem: string } {
-  const r = pendingRecord.safeParse(raw);
-  if (!r.success) return { ok: false, problem: issueText(r.error) };
-  const p = r.data;
+  const issues = recordIssues(raw, PENDING);
+  if (issues.length > 0) return { ok: false, problem: issueText(issues) };
+  const p = raw as PendingRecord;
   return {
     ok: true,
     value: {

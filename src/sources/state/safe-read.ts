@@ -2,7 +2,6 @@
 
 import { constants } from "node:fs";
 import { open } from "node:fs/promises";
-import { setTimeout as delay } from "node:timers/promises";
 
 export const MAX_STATE_FILE_BYTES = 8 * 1024 * 1024;
 
@@ -80,7 +79,7 @@ export async function readStateFile(
 export async function readJsonFile(file: string, opts: ReadOptions = {}): Promise<ReadResult<unknown>> {
   const retries = opts.retries ?? 3;
   const retryDelayMs = opts.retryDelayMs ?? 40;
-  const sleep = opts.sleep ?? delay;
+  const sleep = opts.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
   let lastError = "";
   for (let attempt = 0; attempt <= retries; attempt++) {
     if (attempt > 0) await sleep(retryDelayMs * attempt);

@@ -1,0 +1,52 @@
+// Validating a parsed config file against the schema (zod); issues name the field and what was expected.
+
+import type { z } from "zod";
+import type { ConfigIssue } from "./load.js";
+import { type Config, configSchema } from "./schema.js";
+
+export type Validation = { ok: true; config: Config } | { ok: false; issues: ConfigIssue[] };
+
+function valueAt(raw: unknown, keys: readonly PropertyKey[]): unknown {
+  let cur = raw;
+  for (const k of keys) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[k];
+  }
+  return cur;
+}
+
+/** Keys whose values are secrets: never shown in an error. */
+const SECRET_KEY = /token|password|secret/i;
+
+function describeIssue(raw: unknown, issue: z.core.$ZodIssue): ConfigIssue {
+  const field = issue.path.map(String).join(".");
+  if (issue.code === "unrecognized_keys") {
+    const where = field ? `${field}.` : "";
+    return {
+      field,
+      message: `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${where}${k}"`).join(", ")} (check the spelling against config.example.json)`,
+    };
+  }
+  const got = valueAt(raw, issue.path);
+  // a secret's value is never echoed, even a malformed one (it may be a real token pasted in the wrong place)
+  const secret = SECRET_KEY.test(String(issue.path.at(-1) ?? ""));
+  const shown =
+    got === undefined
+      ? ""
+      : secret
+        ? ", got a value (not shown)"
+        : `, got ${JSON.stringify(got)?.slice(0, 80)}`;
+  let message: string = issue.message
+    .replace(/^(Invalid \w+|Too small|Too big): /, "")
+    .replace(/, received \w+$/, "");
+  if (!/^expected /.test(message)) message = `expected ${message}`;
+  return { field, message: `${message}${shown}` };
+}
+
+/** Pure: a parsed JSON value to a Config, or the list of what is wrong with it. */
+export function validateConfig(raw: unknown): Validation {
+  // one parse per file read: zod's compiled fast path would cost more than it saves
+  const result = configSchema.safeParse(raw, { jitless: true });
+  if (result.success) return { ok: true, config: result.data };
+  return { ok: false, issues: result.error.issues.map((i) => describeIssue(raw, i)) };
+}
