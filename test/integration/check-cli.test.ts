@@ -191,7 +191,8 @@ export async function resolve(spec, ctx, next) {
     });
     expect(r.stderr).toBe("");
     const urls = (await readFile(log, "utf8")).split("\n");
-    expect(urls.some((u) => u.endsWith("/dist/cli/check.js"))).toBe(true);
+    // the hook sees the run: the bundle loads check's own chunk (scripts/bundle.mjs)
+    expect(urls.some((u) => /\/dist\/cli\/chunks\/check-[A-Z0-9]+\.js$/.test(u))).toBe(true);
     const names = urls.flatMap((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? []);
     return [...new Set(names)].sort();
   }
