@@ -30,6 +30,10 @@ export interface Finding {
   /** The file (or table) a state problem is about. */
   file?: string;
   fix?: Fix;
+  /** The OpenClaw state it is about (the daemon sets it: it may watch several). */
+  stateDir?: string;
+  /** That state's OpenClaw profile, when it is one (~/.openclaw-<profile>). */
+  profile?: string;
 }
 
 export type PairingStore = "files" | "sqlite" | "unknown";
@@ -218,6 +222,8 @@ export interface Observation {
   code?: number;
   /** The close reason string exactly as sent (e.g. "pairing required: device is asking for more scopes…"). */
   closeReason?: string;
+  /** The gateway's port the line is about (a log line's `host=127.0.0.1:PORT` / meta localPort). */
+  gatewayPort?: number;
   /** The original text, truncated to 500 characters and with secrets removed. */
   text: string;
 }

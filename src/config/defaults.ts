@@ -7,7 +7,7 @@ import type { Config } from "./schema.js";
 const ms = (text: string): number => parseDuration(text) ?? 0;
 
 const DEFAULTS: Config = {
-  openclaw: { stateDir: null, profile: null, configPath: null, bin: null, logFile: null },
+  openclaw: { stateDir: null, profile: null, configPath: null, bin: null, logFile: null, instances: null },
   requiredScopes: null,
   dataDir: null,
   reconcile: { schedule: "*/5 * * * *" },

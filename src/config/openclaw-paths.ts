@@ -1,6 +1,6 @@
 // Where OpenClaw keeps its state, resolved exactly as OpenClaw does (src/config/paths.ts, src/cli/profile.ts).
 
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -110,4 +110,68 @@ export function locateOpenClaw(opts: LocateOptions): OpenClawLocation {
     searched,
     portOverride: Number.isFinite(portOverride) ? portOverride : null,
   };
+}
+
+/** Which OpenClaw state one watched instance is, as the command line would name it. */
+export interface InstanceTarget {
+  stateDirFlag?: string;
+  profileFlag?: string;
+}
+
+export interface DiscoverOptions {
+  env: NodeJS.ProcessEnv;
+  /** The config's openclaw section. */
+  openclaw: { stateDir: string | null; profile: string | null; instances: readonly string[] | null };
+  osHomedir?: () => string;
+}
+
+const PROFILE_DIR = /^\.openclaw-([A-Za-z0-9_-]+)$/;
+
+/** Whether a folder holds an OpenClaw state (OpenClaw wrote its config or its identity there). */
+function holdsState(dir: string): boolean {
+  return existsSync(path.join(dir, "openclaw.json")) || existsSync(path.join(dir, "identity"));
+}
+
+/** One target per state the watchdog should watch, and how it was chosen (for messages). */
+export function discoverInstances(o: DiscoverOptions): { targets: InstanceTarget[]; how: string } {
+  const { openclaw } = o;
+  if (openclaw.stateDir || openclaw.profile)
+    return { targets: [{}], how: "config openclaw.stateDir/profile" };
+  if (clean(o.env.OPENCLAW_STATE_DIR)) return { targets: [{}], how: "OPENCLAW_STATE_DIR" };
+  if (openclaw.instances) {
+    const targets = openclaw.instances.map((entry): InstanceTarget => {
+      const e = entry.trim();
+      return /^[~./]/.test(e) ? { stateDirFlag: e } : e.toLowerCase() === "default" ? {} : { profileFlag: e };
+    });
+    return { targets, how: "config openclaw.instances" };
+  }
+  const home = resolveOpenClawHome(o.env, o.osHomedir);
+  let names: string[] = [];
+  try {
+    names = readdirSync(home);
+  } catch {
+    // no home to look in: the default state is all there can be
+  }
+  const profiles = names
+    .map((n) => PROFILE_DIR.exec(n)?.[1])
+    .filter((p): p is string => p !== undefined && p.toLowerCase() !== "default")
+    .filter((p) => holdsState(path.join(home, `.openclaw-${p}`)))
+    .sort();
+  const base = locateOpenClaw({ env: o.env, ...(o.osHomedir ? { osHomedir: o.osHomedir } : {}) });
+  // the default state is watched when it exists, or when nothing else does (the daemon then waits for it)
+  const withDefault = existsSync(base.stateDir) || profiles.length === 0;
+  return {
+    targets: [...(withDefault ? [{}] : []), ...profiles.map((p) => ({ profileFlag: p }))],
+    how: "every OpenClaw state in the home folder",
+  };
+}
+
+/** How an instance is named in log lines, notifications, status and metrics: its profile, else "default". */
+export function instanceName(
+  location: Pick<OpenClawLocation, "profile" | "stateDir" | "stateDirSource">,
+): string {
+  if (location.profile) return location.profile;
+  if (location.stateDirSource === "--state-dir" || location.stateDirSource === "config openclaw.stateDir")
+    return location.stateDir;
+  return "default";
 }

@@ -39,6 +39,22 @@ export const openclawSchema = z
     logFile: nullablePath(
       "The gateway's log file (a YYYY-MM-DD placeholder follows the daily files). null: logging.file from openclaw.json (honoured from OpenClaw 2026.4.25), else /tmp/openclaw/openclaw-YYYY-MM-DD.log (profile-named from 2026.8.1).",
     ),
+    instances: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .regex(
+            /^(?:[A-Za-z0-9_-]+|[~./].*)$/,
+            'a profile name, or a state directory starting with "/", "~" or "."',
+          ),
+      )
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe(
+        'The OpenClaw states to watch, each a profile name ("default", "work") or a state directory ("~/.openclaw-work"). null: with no stateDir or profile set, every one on this machine: the default state dir and every ~/.openclaw-<profile> that holds openclaw.json or identity/, picked up as they appear.',
+      ),
   })
   .strict();
 

@@ -87,11 +87,11 @@ export class Daemon {
   }
 
   /** Reloads the config (SIGHUP): a bad file is reported and the running config kept. */
-  async reload(): Promise<boolean> {
+  async reload(given?: LoadedConfig): Promise<boolean> {
     if (this.stopped) return false;
     let next: LoadedConfig;
     try {
-      next = await this.deps.loadConfig();
+      next = given ?? (await this.deps.loadConfig());
     } catch (err) {
       this.log.error({ err: (err as Error).message }, "new configuration rejected; keeping the running one");
       return false;
@@ -160,7 +160,7 @@ export class Daemon {
   private async attach(): Promise<void> {
     const gen = ++this.generation;
     const cfg = this.config.config;
-    const location = this.deps.openclaw.locate(cfg);
+    const location = this.deps.openclaw.locate(cfg, this.deps.target);
     this.location = location;
     if (!(await this.deps.openclaw.exists(location))) {
       await this.waitFor(location, gen);
@@ -332,7 +332,7 @@ export class Daemon {
     this.schedule = this.deps.schedule(expr, async () => {
       this.lastReconcileAtMs = this.deps.now();
       if (this.mode === "waiting") {
-        const location = this.deps.openclaw.locate(this.config.config);
+        const location = this.deps.openclaw.locate(this.config.config, this.deps.target);
         if (await this.deps.openclaw.exists(location)) {
           await this.detach();
           await this.attach();
@@ -350,8 +350,25 @@ export class Daemon {
     return s ? [s] : [];
   }
 
+  /**
+   * Whether a gateway-log line is about this daemon's OpenClaw state. While no other watched state writes the same
+   * log file, every line is. Where several do (OpenClaw 2026.4.x up to 4.24 logs every profile to one file), a
+   * line is this state's when it names this gateway's port, else this state's device; a line that names neither
+   * is pinned on no profile.
+   */
+  private isOwnLine(o: Observation): boolean {
+    const file = this.logTail?.stats().file;
+    const peers = this.deps.logPeers?.();
+    if (!peers || (!peers.undecided && !(file && peers.sharedFiles.has(file)))) return true;
+    const port = this.lastInspection?.gateway.port;
+    if (o.gatewayPort !== undefined) return o.gatewayPort === port;
+    const me = this.lastInspection?.snapshot.identity?.deviceId;
+    return o.deviceId !== undefined && o.deviceId === me;
+  }
+
   private observe(o: Observation, stale: boolean): void {
     if (this.stopped) return;
+    if (o.source === "log" && !this.isOwnLine(o)) return;
     this.observations.push(o);
     if (this.observations.length > MAX_OBSERVATIONS)
       this.observations.splice(0, this.observations.length - MAX_OBSERVATIONS);
@@ -395,6 +412,7 @@ export class Daemon {
         nowMs: started,
         lastGood: this.lastGood,
         install: this.install,
+        ...(this.deps.target ? { target: this.deps.target } : {}),
         killSwitchFile: killSwitchPath(cfg.remediation, this.deps.stateStore.dir),
       });
     } catch (err) {
@@ -449,7 +467,15 @@ export class Daemon {
       unreachableAfterMs: UNREACHABLE_AFTER_MS,
       snapshot: inspection.snapshot,
     };
-    const findings = [...inspection.findings, ...detectObservationFindings(this.observations, ctx)];
+    // every finding names the state it is about: notifications, status and metrics tell the profiles apart
+    const profile = inspection.location.profile;
+    const findings = [...inspection.findings, ...detectObservationFindings(this.observations, ctx)].map(
+      (f) => ({
+        ...f,
+        stateDir: inspection.location.stateDir,
+        ...(profile ? { profile } : {}),
+      }),
+    );
     const { state, events } = updateIncidents(this.incidents, findings, started);
     this.incidents = state;
     this.remember();

@@ -13,6 +13,7 @@ import { createStateStore } from "../actions/state-store.js";
 import type { Logger } from "../common/log.js";
 import { VERSION } from "../common/version.js";
 import { type LoadedConfig, loadConfig } from "../config/load.js";
+import { discoverInstances, resolveOpenClawHome } from "../config/openclaw-paths.js";
 import { parseListen } from "../config/schema-service.js";
 import { watchdogIdentityFile } from "../sources/gateway/watchdog-identity.js";
 import { shouldPoll } from "../sources/host/platform.js";
@@ -67,6 +68,45 @@ export function watchForPath(parent: string, child: string, onAppear: () => void
   return {
     ready,
     stop() {
+      stopping ??= watcher.close();
+      return stopping;
+    },
+  };
+}
+
+/**
+ * Reports (debounced) when a ~/.openclaw-<profile> folder, its openclaw.json or its identity/ appears or goes, so
+ * the watchdog picks up a profile created while it runs. Only the home folder's own entries are watched.
+ */
+export function watchProfileFolders(home: string, onChange: () => void, logger: Logger): Stoppable {
+  if (!existsSync(home)) return { stop: async () => {}, ready: Promise.resolve() };
+  const relevant = (p: string): boolean => {
+    const rel = path.relative(home, path.resolve(p));
+    if (rel === "") return true;
+    const [top, inner, ...rest] = rel.split(path.sep);
+    if (!top || !/^\.openclaw(-[A-Za-z0-9_-]+)?$/.test(top) || rest.length > 0) return false;
+    return inner === undefined || inner === "openclaw.json" || inner === "identity";
+  };
+  const watcher = watch(home, { depth: 1, ignoreInitial: true, ignored: (p: string) => !relevant(p) });
+  let timer: NodeJS.Timeout | null = null;
+  const fire = () => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = null;
+      onChange();
+    }, 300);
+    timer.unref();
+  };
+  for (const ev of ["addDir", "unlinkDir", "add", "unlink"] as const) watcher.on(ev, fire);
+  watcher.on("error", (err) =>
+    logger.warn({ err: String(err) }, "cannot watch the home folder for OpenClaw profiles"),
+  );
+  const ready = new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
+  let stopping: Promise<void> | undefined;
+  return {
+    ready,
+    stop() {
+      if (timer) clearTimeout(timer);
       stopping ??= watcher.close();
       return stopping;
     },
@@ -196,6 +236,8 @@ export function createDefaultDeps(o: DefaultDepsOptions): WatchdogDeps {
           "lost a watchdog lock: another watchdog took it over as stale (was this process suspended?)",
         ),
     }),
+    discover: (config) => discoverInstances({ env: o.env, openclaw: config.openclaw }).targets,
+    watchProfiles: (onChange) => watchProfileFolders(resolveOpenClawHome(o.env), onChange, o.logger),
     createNotifier: (n) => createNotifier({ ...n, logger: o.logger, dataDir: o.dataDir, env: o.env }),
     createStatusEndpoint: (getStatus) => {
       const [socketPath = path.join(o.dataDir, "status.sock")] = statusSocketCandidates(

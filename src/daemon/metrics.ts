@@ -51,19 +51,23 @@ export const FAMILIES = {
   start_time_seconds: { type: "gauge", help: "When the daemon started (unix seconds).", labels: [] },
   watching: {
     type: "gauge",
-    help: "1 while the daemon watches an OpenClaw state directory, 0 while it waits for one or is stopped.",
-    labels: [],
+    help: "1 while the daemon watches the profile's OpenClaw state directory, 0 while it waits for one or is stopped.",
+    labels: ["profile"],
   },
   findings: {
     type: "gauge",
-    help: "Findings of the latest evaluation, by finding code and severity.",
-    labels: ["code", "severity"],
+    help: "Findings of the profile's latest evaluation, by finding code and severity.",
+    labels: ["profile", "code", "severity"],
   },
-  incidents_open: { type: "gauge", help: "Open incidents by severity.", labels: ["severity"] },
+  incidents_open: {
+    type: "gauge",
+    help: "Open incidents by profile and severity.",
+    labels: ["profile", "severity"],
+  },
   remediation_attempts_total: {
     type: "counter",
-    help: "Remediation attempts by outcome (succeeded, failed, skipped, dry-run).",
-    labels: ["outcome"],
+    help: "Remediation attempts by profile and outcome (succeeded, failed, skipped, dry-run).",
+    labels: ["profile", "outcome"],
   },
   notifications_total: {
     type: "counter",
@@ -72,18 +76,18 @@ export const FAMILIES = {
   },
   last_reconcile_timestamp_seconds: {
     type: "gauge",
-    help: "When the last full re-read of OpenClaw's pairing state succeeded (unix seconds); 0 before the first.",
-    labels: [],
+    help: "When the last full re-read of the profile's pairing state succeeded (unix seconds); 0 before the first.",
+    labels: ["profile"],
   },
   gateway_connection_state: {
     type: "gauge",
-    help: "The watchdog's own gateway connection: 1 for its current state, 0 for the others.",
-    labels: ["state"],
+    help: "The watchdog's own connection to the profile's gateway: 1 for its current state, 0 for the others.",
+    labels: ["profile", "state"],
   },
   log_lines_skipped_total: {
     type: "counter",
-    help: "Gateway log lines skipped unparsed, by reason.",
-    labels: ["reason"],
+    help: "Gateway log lines skipped unparsed, by profile and reason.",
+    labels: ["profile", "reason"],
   },
 } as const satisfies Record<string, FamilyDefinition>;
 export type FamilyName = keyof typeof FAMILIES;
@@ -269,6 +273,40 @@ export function createMetrics(opts: {
     },
   };
   return api;
+}
+
+/** The families about one watched OpenClaw state: each series carries its `profile` label. */
+const PER_PROFILE: ReadonlySet<FamilyName> = new Set(
+  (Object.keys(FAMILIES) as FamilyName[]).filter((f) =>
+    (FAMILIES[f].labels as readonly string[]).includes("profile"),
+  ),
+);
+
+/**
+ * What the endpoint reads when the watchdog watches several OpenClaw states: the watchdog-wide series (up, build
+ * info, notifications) from `global`, each profile's series from its own metrics with its `profile` label, and
+ * the detection latency of all of them together.
+ */
+export function combineProfiles(
+  global: WatchdogMetrics,
+  profiles: () => ReadonlyMap<string, WatchdogMetrics>,
+): Pick<WatchdogMetrics, "series" | "latency"> {
+  return {
+    series(name) {
+      if (!PER_PROFILE.has(name)) return global.series(name);
+      return [...profiles()].flatMap(([profile, m]) =>
+        m.series(name).map((s) => ({ labels: { profile, ...s.labels }, value: s.value })),
+      );
+    },
+    latency() {
+      const all = [...profiles().values()].map((m) => m.latency());
+      return {
+        counts: DETECTION_LATENCY.buckets.map((_, i) => all.reduce((n, l) => n + (l.counts[i] ?? 0), 0)),
+        sum: all.reduce((n, l) => n + l.sum, 0),
+        count: all.reduce((n, l) => n + l.count, 0),
+      };
+    },
+  };
 }
 
 export interface MetricsServerOptions {

@@ -94,6 +94,17 @@ export interface DaemonDeps {
   createConnection?: (opts: ConnectionOptions) => Promise<ConnectionLike | null>;
   /** Called after a SIGHUP reload was accepted, so the actions can take the new config. */
   onReload?: (config: LoadedConfig) => void;
+  /** The OpenClaw state this daemon watches, when the watchdog watches several (a profile or a state dir). */
+  target?: OpenClawTarget;
+  /**
+   * The log files the other watched states follow: where one is this daemon's too (OpenClaw 2026.4.x up to 4.24
+   * writes every profile's lines to /tmp/openclaw/openclaw-<date>.log), its lines are told apart by gateway port.
+   */
+  logPeers?: () => {
+    sharedFiles: ReadonlySet<string>;
+    /** Another watched state does not know its log file yet (it is starting): it may share this one. */
+    undecided: boolean;
+  };
   /** Every evaluation's outcome, for the actions that follow detection (notify, heal) and for tests. */
   onEvaluated?: (e: Evaluation) => void | Promise<void>;
 }

@@ -48,6 +48,7 @@ export function logIncidentEvent(log: Logger, e: IncidentEvent, trigger: string,
   const fields = {
     code: f.code,
     severity: f.severity,
+    stateDir: f.stateDir,
     deviceId: f.deviceId,
     requestId: f.requestId,
     scopes: f.scopes,
@@ -67,7 +68,12 @@ export function logIncidentEvent(log: Logger, e: IncidentEvent, trigger: string,
       return;
     case "resolved":
       log.info(
-        { code: f.code, deviceId: f.deviceId, openForMs: e.atMs - e.incident.openedAtMs },
+        {
+          code: f.code,
+          stateDir: f.stateDir,
+          deviceId: f.deviceId,
+          openForMs: e.atMs - e.incident.openedAtMs,
+        },
         `resolved: ${f.code}`,
       );
       return;

@@ -9,6 +9,8 @@ import type { DaemonStatus } from "./daemon.js";
 export const STATUS_SCHEMA = 1;
 
 export interface StatusIncident {
+  /** The profile it is about, when the watchdog watches several. */
+  profile?: string;
   code: FindingCode;
   severity: Severity;
   message: string;
@@ -82,7 +84,20 @@ export interface StatusReport {
   sources: Record<string, { healthy: boolean; detail: string }>;
   lastActions?: StatusAction[];
   summary: { ok: boolean; worst: Severity | null; critical: number; warning: number; info: number };
+  /**
+   * When the watchdog watches several OpenClaw states (profiles): one report each. The top level is then the
+   * first one's (the default state's), with its summary and incidents covering all of them.
+   */
+  instances?: InstanceReport[];
 }
+
+/** One watched OpenClaw state's part of the report. */
+export type InstanceReport = Omit<StatusReport, "schema" | "generatedAt" | "watchdog" | "instances"> & {
+  /** The profile name, "default", or the state directory for a configured one. */
+  profile: string;
+  mode: DaemonStatus["mode"];
+  waitingFor: string | null;
+};
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -250,5 +265,32 @@ export function createStatusTracker(opts: {
           : { reconcileStaleAfterMs: opts.reconcileStaleAfterMs }),
       });
     },
+  };
+}
+
+/** One report for several watched states: the first one's at the top, every one's under `instances`. Pure. */
+export function combineReports(parts: readonly { name: string; report: StatusReport }[]): StatusReport {
+  const [first] = parts;
+  if (!first) throw new Error("combineReports needs at least one report");
+  if (parts.length === 1) return first.report;
+  const instances = parts.map(({ name, report: r }): InstanceReport => {
+    const { schema: _s, generatedAt: _g, watchdog, instances: _i, ...rest } = r;
+    return { profile: name, mode: watchdog.mode, waitingFor: watchdog.waitingFor, ...rest };
+  });
+  const incidents = parts
+    .flatMap(({ name, report: r }) => r.incidents.map((i) => ({ ...i, profile: name })))
+    .sort((a, b) => RANK[b.severity] - RANK[a.severity] || a.openedAt.localeCompare(b.openedAt));
+  const count = (sev: Severity) => incidents.filter((i) => i.severity === sev).length;
+  return {
+    ...first.report,
+    incidents,
+    summary: {
+      ok: count("critical") + count("warning") === 0,
+      worst: incidents[0]?.severity ?? null,
+      critical: count("critical"),
+      warning: count("warning"),
+      info: count("info"),
+    },
+    instances,
   };
 }

@@ -14,14 +14,19 @@ import { errorMessage } from "../common/errors.js";
 import type { Logger } from "../common/log.js";
 import { VERSION } from "../common/version.js";
 import type { LoadedConfig } from "../config/load.js";
+import { type InstanceTarget, instanceName } from "../config/openclaw-paths.js";
 import type { Config } from "../config/schema.js";
 import type { Inspection } from "../detect/inspection.js";
 import type { Evaluation } from "../policy/evaluation.js";
 import { Daemon } from "./daemon.js";
-import { createMetrics, type RemediationOutcome, type WatchdogMetrics } from "./metrics.js";
-import type { DaemonDeps, OpenClawTarget } from "./ports.js";
-import type { StatusReport } from "./status-report.js";
-import { createStatusTracker } from "./status-report.js";
+import { combineProfiles, createMetrics, type RemediationOutcome, type WatchdogMetrics } from "./metrics.js";
+import type { DaemonDeps, OpenClawTarget, Stoppable } from "./ports.js";
+import {
+  combineReports,
+  createStatusTracker,
+  type StatusReport,
+  type StatusTracker,
+} from "./status-report.js";
 
 /** An endpoint the watchdog serves while it runs (the status socket, the metrics listener). */
 export interface Endpoint {
@@ -48,7 +53,17 @@ export interface WatchdogDeps extends Omit<DaemonDeps, "onReload"> {
   /** The status socket, answering with `getStatus()`; null when there is none. */
   createStatusEndpoint(getStatus: () => StatusReport): Endpoint | null;
   /** The metrics listener (only when `metrics.listen` is set); null otherwise. */
-  createMetricsEndpoint(metrics: WatchdogMetrics, collect: () => void): Endpoint | null;
+  createMetricsEndpoint(
+    metrics: Pick<WatchdogMetrics, "series" | "latency">,
+    collect: () => void,
+  ): Endpoint | null;
+  /**
+   * Which OpenClaw states to watch for this config (config/openclaw-paths.ts discoverInstances); default: the one
+   * the config names. Asked at start, on reload, on each reconcile and when `watchProfiles` reports a change.
+   */
+  discover?(config: Config): InstanceTarget[];
+  /** Reports changes of the profiles' folders in the home folder (new or removed ~/.openclaw-<profile>). */
+  watchProfiles?(onChange: () => void): Stoppable;
 }
 
 export interface FixRequest extends OpenClawTarget {
@@ -72,21 +87,17 @@ export interface Watchdog {
   status(): StatusReport;
   /** The secrets the watchdog knows, for scrubbing its output. */
   secrets(): string[];
-  /** The daemon, for tests and the CLI's signal handling. */
+  /** The OpenClaw states this config watches (one-shot commands go through them one by one). */
+  targets(): InstanceTarget[];
+  /** The first watched state's daemon (the only one unless several profiles are watched), for tests. */
   readonly daemon: Daemon;
+  /** Every watched state's daemon, by name (profile, "default", or a configured state dir). */
+  daemons(): ReadonlyMap<string, Daemon>;
 }
 
 /** Another daemon already watches this OpenClaw state: this one refuses to start (one clear line). */
 export class DaemonLockError extends Error {
   override readonly name = "DaemonLockError";
-}
-
-/** An action that follows every evaluation and takes the new config on reload. */
-interface Follower {
-  name: string;
-  onEvaluation(e: Evaluation): Promise<void> | void;
-  reconfigure?(config: Config): void;
-  stop(): Promise<void>;
 }
 
 /** The metrics' outcome of a remediation decision that acted (approve or request-repair). */
@@ -97,27 +108,33 @@ function remediationOutcome(status: string, healed: boolean): RemediationOutcome
   return "failed";
 }
 
-function fanOut(followers: Follower[], logger: Logger): (e: Evaluation) => Promise<void> {
-  return async (e) => {
-    await Promise.all(
-      followers.map(async (f) => {
-        try {
-          await f.onEvaluation(e);
-        } catch (err) {
-          logger.error({ err: errorMessage(err), component: f.name }, "follow-up action failed");
-        }
-      }),
-    );
-  };
+/** One watched OpenClaw state: its daemon, healing, status memory and metrics, and the daemon lock on it. */
+interface Instance {
+  name: string;
+  stateDir: string;
+  target: InstanceTarget;
+  daemon: Daemon;
+  tracker: StatusTracker;
+  metrics: WatchdogMetrics;
+  remediator: Remediator;
+  lock: HeldLock;
+  /** The latest evaluation: its findings join every other state's in what the notifier sees. */
+  latest: Evaluation | null;
 }
 
 export function createWatchdog(loaded: LoadedConfig, deps: WatchdogDeps): Watchdog {
+  let current = loaded;
   let cfg = loaded.config;
   const logger = deps.logger;
-  const tracker = createStatusTracker({ now: deps.now, version: VERSION });
+  /** The watchdog-wide series (up, build info, notifications); each state has its own metrics besides. */
   const metrics = createMetrics({ version: VERSION, startedAtMs: deps.now() });
-  let daemon: Daemon | undefined;
-  const secrets = (): string[] => daemon?.secrets() ?? [];
+  const instances = new Map<string, Instance>();
+  let notifier: Notifier | null = null;
+  let starting: Promise<void> | null = null;
+  let stopping: Promise<void> | null = null;
+
+  const secrets = (): string[] => [...instances.values()].flatMap((i) => i.daemon.secrets());
+  const first = (): Instance | undefined => instances.values().next().value;
 
   const remediatorFor = (
     config: Config,
@@ -160,8 +177,208 @@ export function createWatchdog(loaded: LoadedConfig, deps: WatchdogDeps): Watchd
     };
   };
 
-  const notifier = (): Notifier =>
-    deps.createNotifier({
+  /** The states this config watches, each once, in discovery order. */
+  const resolve = (config: Config): { target: InstanceTarget; stateDir: string; name: string }[] => {
+    const seen = new Set<string>();
+    const out: { target: InstanceTarget; stateDir: string; name: string }[] = [];
+    for (const target of deps.discover?.(config) ?? [{}]) {
+      const location = deps.openclaw.locate(config, target);
+      if (seen.has(location.stateDir)) continue;
+      seen.add(location.stateDir);
+      out.push({ target, stateDir: location.stateDir, name: instanceName(location) });
+    }
+    return out;
+  };
+
+  const lockError = async (stateDir: string) =>
+    new DaemonLockError(
+      `another scope-watchdog already watches the OpenClaw state ${stateDir} (lock in ${await deps.locks.dir()}); stop it first (systemctl --user stop openclaw-scope-watchdog), or point this one at another state`,
+    );
+
+  /** What the notifier sees: this evaluation's findings and every other watched state's latest ones. */
+  const notifyWith = (e: Evaluation | null, from: Instance | null): Promise<void> => {
+    if (!notifier) return Promise.resolve();
+    const findings = [...instances.values()].flatMap((i) =>
+      i === from && e ? e.findings : (i.latest?.findings ?? []),
+    );
+    return notifier.onEvaluation({ findings, inspection: e?.inspection ?? null });
+  };
+
+  const onPassFor =
+    (inst: () => Instance | undefined) =>
+    (report: PassReport): void => {
+      const i = inst();
+      if (!i) return;
+      for (const d of report.decisions) {
+        const outcome = d.outcome;
+        i.tracker.recordAction({
+          atMs: deps.now(),
+          kind: "remediation",
+          action: d.action,
+          outcome: outcome?.status ?? "decided",
+          ...(d.requestId ? { requestId: d.requestId } : {}),
+          ...(outcome?.message ? { detail: outcome.message } : {}),
+        });
+        if ((d.action === "approve" || d.action === "request-repair") && outcome) {
+          i.metrics.countRemediation(remediationOutcome(outcome.status, outcome.healed === true));
+        }
+      }
+      // the kill switch was engaged: evaluate now, so the critical finding and its notification do not wait
+      if (report.decisions.some((d) => d.outcome?.status === "halted"))
+        i.daemon.trigger("remediation:halted");
+    };
+
+  /** The log files the other watched states follow (a shared one needs its lines told apart). */
+  const logPeersOf = (self: () => Instance | undefined) => () => {
+    const others = [...instances.values()].filter((i) => i !== self()).map((i) => i.daemon.status());
+    return {
+      sharedFiles: new Set(others.flatMap((s) => (s.logStats?.file ? [s.logStats.file] : []))),
+      undecided: others.some((s) => s.logStats === null && (s.mode === "starting" || s.mode === "watching")),
+    };
+  };
+
+  /** Builds one watched state (not started), with the daemon lock it was given. */
+  const build = (r: { target: InstanceTarget; stateDir: string; name: string }, lock: HeldLock): Instance => {
+    let self: Instance | undefined;
+    const me = () => self;
+    const tracker = createStatusTracker({ now: deps.now, version: VERSION });
+    const m = createMetrics({ version: VERSION, startedAtMs: deps.now() });
+    const remediator = remediatorFor(cfg, inspector(r.target), { onPass: onPassFor(me) });
+    const log = logger.child({ profile: r.name });
+    const followers: { name: string; run: (e: Evaluation) => Promise<void> | void }[] = [
+      {
+        name: "status",
+        run: (e) => {
+          tracker.observeEvaluation(e);
+          m.observeEvaluation(e);
+        },
+      },
+      { name: "notify", run: (e) => notifyWith(e, self ?? null) },
+      // starts a pass in the background for opened/escalated remediable incidents; never blocks evaluation
+      { name: "remediation", run: (e) => remediator.onEvaluation(e) },
+    ];
+    const daemon = new Daemon(current, {
+      ...deps,
+      logger: log,
+      target: r.target,
+      logPeers: logPeersOf(me),
+      onEvaluated: async (e) => {
+        if (self) self.latest = e;
+        await Promise.all(
+          followers.map(async (f) => {
+            try {
+              await f.run(e);
+            } catch (err) {
+              log.error({ err: errorMessage(err), component: f.name }, "follow-up action failed");
+            }
+          }),
+        );
+        await deps.onEvaluated?.(e);
+      },
+      onReload: (next) => remediator.reconfigure(next.config.remediation),
+    });
+    self = {
+      name: r.name,
+      stateDir: r.stateDir,
+      target: r.target,
+      daemon,
+      tracker,
+      metrics: m,
+      remediator,
+      lock,
+      latest: null,
+    };
+    return self;
+  };
+
+  const dispose = async (i: Instance): Promise<void> => {
+    instances.delete(i.stateDir);
+    await i.daemon.stop();
+    await i.remediator.stop();
+    await i.lock.release();
+  };
+
+  /**
+   * Watches the states the config names now: starts the new ones (whose daemon lock it can take; a state another
+   * watchdog holds is skipped with a warning, or refused with `strict`), stops the ones no longer named.
+   */
+  const apply = async (strict: boolean): Promise<void> => {
+    const wanted = resolve(cfg);
+    const keep = new Set(wanted.map((w) => w.stateDir));
+    for (const i of [...instances.values()]) if (!keep.has(i.stateDir)) await dispose(i);
+    for (const w of wanted) {
+      if (instances.has(w.stateDir) || stopping) continue;
+      const lock = await deps.locks.daemon(w.stateDir);
+      if (!lock) {
+        const err = await lockError(w.stateDir);
+        if (strict) throw err;
+        logger.warn({ stateDir: w.stateDir, profile: w.name }, `${err.message}; not watching it here`);
+        continue;
+      }
+      const inst = build(w, lock);
+      instances.set(w.stateDir, inst);
+      if (wanted.length > 1 || instances.size > 1)
+        logger.info({ stateDir: w.stateDir, profile: w.name }, "watching an OpenClaw profile");
+      try {
+        await inst.daemon.start();
+      } catch (err) {
+        await dispose(inst);
+        throw err;
+      }
+    }
+    // stopped meanwhile (a signal during start): nothing to refuse
+    if (instances.size === 0 && !stopping) throw await lockError(wanted.map((w) => w.stateDir).join(", "));
+  };
+
+  let rediscovering: Promise<void> | null = null;
+  let again = false;
+  /** Picks up profiles created or removed while running (a request during a run runs once more); never throws. */
+  const rediscover = (): Promise<void> => {
+    if (rediscovering) {
+      again = true;
+      return rediscovering;
+    }
+    rediscovering = (async () => {
+      do {
+        again = false;
+        await apply(false)
+          .then(() => notifyWith(null, null))
+          .catch((err: unknown) =>
+            logger.error({ err: errorMessage(err) }, "cannot update the watched profiles"),
+          );
+      } while (again && !stopping);
+    })().finally(() => {
+      rediscovering = null;
+    });
+    return rediscovering;
+  };
+
+  let endpoints: Endpoint[] = [];
+  let background: (Stoppable | { stop(): Promise<void> })[] = [];
+  const stopAll = async () => {
+    const bg = background;
+    background = [];
+    await Promise.all(bg.map((b) => b.stop()));
+    await rediscovering;
+    for (const i of [...instances.values()]) await dispose(i);
+    await notifier?.stop();
+    const eps = endpoints;
+    endpoints = [];
+    await Promise.all(eps.map((e) => e.stop()));
+  };
+
+  const status = (): StatusReport =>
+    combineReports(
+      [...instances.values()].map((i) => ({ name: i.name, report: i.tracker.report(i.daemon.status()) })),
+    );
+
+  /** Starts the notifier, the endpoints and every watched state; a stop during it waits for it, then undoes it. */
+  const startAll = async (): Promise<void> => {
+    logger.info(
+      { config: loaded.file ?? "(defaults)", dataDir: deps.dataDir },
+      "openclaw-scope-watchdog starting",
+    );
+    notifier = deps.createNotifier({
       config: cfg.notify,
       secrets,
       // notify-state.json in the data dir: a restart neither tells an open incident again nor loses a recovery
@@ -170,9 +387,10 @@ export function createWatchdog(loaded: LoadedConfig, deps: WatchdogDeps): Watchd
         save: (state) => deps.stateStore.saveNotifyState(state, deps.now()),
       },
       onDispatched: ({ kind, outcome }) => {
+        const tracker = first()?.tracker;
         for (const channel of outcome.delivered) {
           metrics.countNotification(channel, "sent");
-          tracker.recordAction({
+          tracker?.recordAction({
             atMs: deps.now(),
             kind: "notification",
             action: kind,
@@ -182,7 +400,7 @@ export function createWatchdog(loaded: LoadedConfig, deps: WatchdogDeps): Watchd
         }
         for (const f of outcome.failed) {
           metrics.countNotification(f.channel, "failed");
-          tracker.recordAction({
+          tracker?.recordAction({
             atMs: deps.now(),
             kind: "notification",
             action: kind,
@@ -194,87 +412,47 @@ export function createWatchdog(loaded: LoadedConfig, deps: WatchdogDeps): Watchd
       },
       onSuppressed: () => metrics.countNotification("all", "suppressed"),
     });
-
-  const onPass = (report: PassReport): void => {
-    for (const d of report.decisions) {
-      const outcome = d.outcome;
-      tracker.recordAction({
-        atMs: deps.now(),
-        kind: "remediation",
-        action: d.action,
-        outcome: outcome?.status ?? "decided",
-        ...(d.requestId ? { requestId: d.requestId } : {}),
-        ...(outcome?.message ? { detail: outcome.message } : {}),
-      });
-      if ((d.action === "approve" || d.action === "request-repair") && outcome) {
-        metrics.countRemediation(remediationOutcome(outcome.status, outcome.healed === true));
-      }
+    // the status socket and the metrics endpoint are read at start only (SIGHUP does not move them)
+    const statusEndpoint = deps.createStatusEndpoint(status);
+    const metricsEndpoint = deps.createMetricsEndpoint(
+      combineProfiles(metrics, () => new Map([...instances.values()].map((i) => [i.name, i.metrics]))),
+      () => {
+        for (const i of instances.values()) i.metrics.observeStatus(i.daemon.status());
+      },
+    );
+    endpoints = [statusEndpoint, metricsEndpoint].filter((e): e is Endpoint => e !== null);
+    try {
+      // another watchdog answering on the status socket, or on every state this one would watch: refuse to run
+      for (const e of endpoints) await e.start();
+      // watch the home folder before looking into it: a profile created meanwhile is not missed
+      const watcher = deps.watchProfiles?.(() => void rediscover());
+      if (watcher) background.push(watcher);
+      await watcher?.ready;
+      await apply(true);
+      if (deps.discover) background.push(deps.schedule(cfg.reconcile.schedule, rediscover));
+    } catch (err) {
+      // undo what started (a stop() waiting for this start then finds nothing left to stop)
+      stopping ??= Promise.resolve();
+      await stopAll();
+      throw err;
     }
-    // the kill switch was engaged: evaluate now, so the critical finding and its notification do not wait
-    if (report.decisions.some((d) => d.outcome?.status === "halted")) daemon?.trigger("remediation:halted");
   };
 
-  /** The daemon lock on the watched state dir, held from start to stop (and moved by a reload). */
-  let daemonLock: { stateDir: string; held: HeldLock } | null = null;
-  const takeDaemonLock = async (config: Config): Promise<void> => {
-    const stateDir = deps.openclaw.locate(config).stateDir;
-    if (daemonLock?.stateDir === stateDir) return;
-    const held = await deps.locks.daemon(stateDir);
-    if (!held)
-      throw new DaemonLockError(
-        `another scope-watchdog already watches the OpenClaw state ${stateDir} (lock in ${await deps.locks.dir()}); stop it first (systemctl --user stop openclaw-scope-watchdog), or point this one at another state`,
-      );
-    await daemonLock?.held.release();
-    daemonLock = { stateDir, held };
-  };
-  const releaseDaemonLock = async (): Promise<void> => {
-    const held = daemonLock?.held;
-    daemonLock = null;
-    await held?.release();
-  };
-
-  let followers: Follower[] = [];
-  let endpoints: Endpoint[] = [];
-  const stopFollowers = async () => {
-    const all = followers;
-    followers = [];
-    await Promise.all(all.map((f) => f.stop()));
-  };
-  const stopEndpoints = async () => {
-    const all = endpoints;
-    endpoints = [];
-    await Promise.all(all.map((e) => e.stop()));
-  };
-
-  daemon = new Daemon(loaded, {
-    ...deps,
-    // a reload that moves the daemon to a state another daemon watches is refused, and the running one kept
-    loadConfig: async () => {
-      const next = await deps.loadConfig();
-      await takeDaemonLock(next.config);
-      return next;
-    },
-    // the followers act on every evaluation; deps.onEvaluated (tests) sees it after them
-    onEvaluated: async (e) => {
-      await fanOut(followers, logger)(e);
-      await deps.onEvaluated?.(e);
-    },
-    onReload: (next) => {
-      cfg = next.config;
-      for (const f of followers) f.reconfigure?.(next.config);
-    },
-  });
-  const d = daemon;
-  const status = (): StatusReport => tracker.report(d.status());
-  let stopping: Promise<void> | null = null;
-
+  const placeholder = resolve(cfg)[0];
   return {
-    daemon: d,
+    get daemon() {
+      const d = first()?.daemon;
+      if (!d)
+        throw new Error(`the watchdog watches no OpenClaw state yet (${placeholder?.stateDir ?? "none"})`);
+      return d;
+    },
+    daemons: () => new Map([...instances.values()].map((i) => [i.name, i.daemon])),
     get stopped() {
-      return d.stopped;
+      return stopping !== null;
     },
     status,
     secrets,
+    targets: () => resolve(cfg).map((r) => r.target),
     async fixOnce(req) {
       const remediator = remediatorFor(cfg, inspector(req), {
         ...(req.dryRun ? { dryRun: true } : {}),
@@ -287,60 +465,47 @@ export function createWatchdog(loaded: LoadedConfig, deps: WatchdogDeps): Watchd
         await remediator.stop();
       }
     },
-    async start() {
-      logger.info(
-        { config: loaded.file ?? "(defaults)", dataDir: deps.dataDir },
-        "openclaw-scope-watchdog starting",
-      );
-      const n = notifier();
-      const r = remediatorFor(cfg, inspector(), { onPass });
-      followers = [
-        {
-          name: "status",
-          onEvaluation: (e) => {
-            tracker.observeEvaluation(e);
-            metrics.observeEvaluation(e);
-          },
-          stop: async () => {},
-        },
-        {
-          name: "notify",
-          onEvaluation: (e) => n.onEvaluation(e),
-          reconfigure: (c) => n.reconfigure(c.notify),
-          stop: () => n.stop(),
-        },
-        {
-          name: "remediation",
-          // starts a pass in the background for opened/escalated remediable incidents; never blocks evaluation
-          onEvaluation: (e) => r.onEvaluation(e),
-          reconfigure: (c) => r.reconfigure(c.remediation),
-          stop: () => r.stop(),
-        },
-      ];
-      // the status socket and the metrics endpoint are read at start only (SIGHUP does not move them)
-      const statusEndpoint = deps.createStatusEndpoint(status);
-      const metricsEndpoint = deps.createMetricsEndpoint(metrics, () => metrics.observeStatus(d.status()));
-      endpoints = [statusEndpoint, metricsEndpoint].filter((e): e is Endpoint => e !== null);
-      try {
-        // another daemon on the same OpenClaw state, or answering on the status socket: refuse to run twice
-        await takeDaemonLock(cfg);
-        for (const e of endpoints) await e.start();
-        await d.start();
-      } catch (err) {
-        await d.stop();
-        await stopFollowers();
-        await stopEndpoints();
-        await releaseDaemonLock();
-        throw err;
-      }
+    start() {
+      starting ??= startAll();
+      return starting;
     },
-    reload: () => d.reload(),
+    async reload() {
+      if (stopping) return false;
+      let next: LoadedConfig;
+      try {
+        next = await deps.loadConfig();
+      } catch (err) {
+        logger.error({ err: errorMessage(err) }, "new configuration rejected; keeping the running one");
+        return false;
+      }
+      // a reload that moves the watchdog onto a state another watchdog holds is refused, and the running one kept
+      const wanted = resolve(next.config).filter((w) => !instances.has(w.stateDir));
+      const taken: HeldLock[] = [];
+      for (const w of wanted) {
+        const lock = await deps.locks.daemon(w.stateDir);
+        if (!lock) {
+          for (const t of taken) await t.release();
+          logger.error(
+            { err: (await lockError(w.stateDir)).message },
+            "new configuration rejected; keeping the running one",
+          );
+          return false;
+        }
+        taken.push(lock);
+      }
+      for (const t of taken) await t.release();
+      current = next;
+      cfg = next.config;
+      notifier?.reconfigure(cfg.notify);
+      const stay = new Set(resolve(cfg).map((w) => w.stateDir));
+      for (const i of [...instances.values()]) if (stay.has(i.stateDir)) await i.daemon.reload(next);
+      await rediscover();
+      return true;
+    },
     stop() {
       stopping ??= (async () => {
-        await d.stop();
-        await stopFollowers();
-        await stopEndpoints();
-        await releaseDaemonLock();
+        await starting?.catch(() => undefined);
+        await stopAll();
         logger.info("openclaw-scope-watchdog stopped");
       })();
       return stopping;

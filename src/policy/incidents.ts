@@ -30,8 +30,10 @@ const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
  */
 export function fingerprint(f: Finding): string {
   const key = codeInfo(f.code).incidentKey;
-  if (key === "code") return f.code;
-  const parts: string[] = [f.code, f.deviceId ?? ""];
+  // findings of different OpenClaw states (profiles) are different incidents
+  const where = f.stateDir ? `${f.stateDir}#` : "";
+  if (key === "code") return `${where}${f.code}`;
+  const parts: string[] = [`${where}${f.code}`, f.deviceId ?? ""];
   if (key === "device+file") parts.push(f.file ?? f.message);
   return parts.join("|");
 }

@@ -220,3 +220,17 @@ describe("a regenerated device identity", () => {
     expect(t.w.status().incidents).toEqual([]);
   });
 });
+
+describe("a stop while the watchdog is still starting", () => {
+  it("waits for the start, then stops everything it started: no daemon keeps running, no lock stays held", async () => {
+    const t = world();
+    const starting = t.w.start();
+    const stopped = t.w.stop();
+    await starting;
+    await stopped;
+    expect(t.w.stopped).toBe(true);
+    expect([...t.held]).toEqual([]);
+    expect(t.w.daemons().size).toBe(0);
+    expect(t.log.records.at(-1)?.msg).toBe("openclaw-scope-watchdog stopped");
+  });
+});

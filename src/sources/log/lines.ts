@@ -226,6 +226,7 @@ function observation(
   if (fields.scopesFrom) o.scopesFrom = fields.scopesFrom.map((s) => scrubSecrets(s, opts?.secrets));
   if (fields.clientId) o.clientId = scrubSecrets(fields.clientId, opts?.secrets);
   if (fields.code !== undefined) o.code = fields.code;
+  if (fields.gatewayPort !== undefined) o.gatewayPort = fields.gatewayPort;
   if (fields.closeReason) o.closeReason = cut(scrubSecrets(fields.closeReason, opts?.secrets, keep));
   o.text = cut(scrubSecrets(p.message, opts?.secrets, keep));
   return { kind: "observation", observation: o };
@@ -258,6 +259,19 @@ function authKind(closeReason: string, authReason: string | undefined): Observat
   return /^unauthorized: device token/i.test(closeReason) ? "device-token-mismatch" : "gateway-auth-failure";
 }
 
+/**
+ * The gateway's own port on a connection line: the meta's localPort, else the message's `host=127.0.0.1:PORT`
+ * (every `closed before connect` line has it on every release): how lines of several gateways sharing one log
+ * file are told apart.
+ */
+function portOf(localPort: unknown, message: string): number | undefined {
+  if (typeof localPort === "number" && Number.isInteger(localPort) && localPort > 0 && localPort < 65536)
+    return localPort;
+  const m = / host=(?:\[[^\]]*\]|[^\s:]+):(\d{1,5})(?:\s|$)/.exec(message);
+  const port = m ? Number(m[1]) : Number.NaN;
+  return port > 0 && port < 65536 ? port : undefined;
+}
+
 /** `closed before connect conn=… code=1008 reason=…[ phase=…]` from gateway/ws, with its structured meta. */
 function closedBeforeConnect(p: LineParts, opts: ParseOptions | undefined): ParsedLine {
   const m = / code=(\S+) reason=(.*)$/s.exec(p.message);
@@ -271,6 +285,7 @@ function closedBeforeConnect(p: LineParts, opts: ParseOptions | undefined): Pars
   const cause = str(p.meta?.cause);
   const metaDevice = deviceIdOf(str(p.meta?.deviceId));
   const clientId = str(p.meta?.client);
+  const gatewayPort = portOf(p.meta?.localPort, p.message);
   if (cause === "pairing-required" || (!cause && /^pairing required/i.test(reasonText))) {
     const requestId = (() => {
       const id = str(p.meta?.requestId);
@@ -284,7 +299,7 @@ function closedBeforeConnect(p: LineParts, opts: ParseOptions | undefined): Pars
     return observation(
       "pairing-required-close",
       p,
-      { deviceId: metaDevice, requestId, reason, clientId, code, closeReason },
+      { deviceId: metaDevice, requestId, reason, clientId, code, closeReason, gatewayPort },
       opts,
     );
   }
@@ -293,7 +308,14 @@ function closedBeforeConnect(p: LineParts, opts: ParseOptions | undefined): Pars
     return observation(
       authKind(reasonText, authReason),
       p,
-      { deviceId: metaDevice, reason: authReason, clientId, code, closeReason: reasonText || undefined },
+      {
+        deviceId: metaDevice,
+        reason: authReason,
+        clientId,
+        code,
+        closeReason: reasonText || undefined,
+        gatewayPort,
+      },
       opts,
     );
   }
@@ -301,7 +323,7 @@ function closedBeforeConnect(p: LineParts, opts: ParseOptions | undefined): Pars
     return observation(
       "gateway-auth-failure",
       p,
-      { clientId, code, closeReason: reasonText || undefined },
+      { clientId, code, closeReason: reasonText || undefined, gatewayPort },
       opts,
     );
   }
