@@ -8,6 +8,7 @@ import { resolveDataDir } from "../actions/state-store.js";
 import { silentLogger } from "../common/log.js";
 import { formatScopes } from "../common/scopes.js";
 import { ConfigError, type LoadedConfig, loadConfig } from "../config/load.js";
+import { instanceName } from "../config/openclaw-paths.js";
 import { createDefaultDeps } from "../daemon/deps.js";
 import { NoOpenClawStateError } from "../daemon/inspect.js";
 import { createWatchdog } from "../daemon/watchdog.js";
@@ -110,16 +111,55 @@ export async function runFix(opts: FixOptions, io: Io, deps: FixDeps = {}): Prom
       now: io.now,
       ...(deps.runner ? { runner: deps.runner } : {}),
     });
-    const report = await watchdog.fixOnce({
-      stateDirFlag: opts.stateDir,
-      profileFlag: opts.profile,
-      ...(opts.dryRun ? { dryRun: true } : {}),
-      ...(deps.retryDelayMs !== undefined ? { retryDelayMs: deps.retryDelayMs } : {}),
-      ...(deps.killGraceMs !== undefined ? { killGraceMs: deps.killGraceMs } : {}),
-    });
-    if (opts.json) print(io.stdout, JSON.stringify(fixJson(report), null, 2));
-    else print(io.stdout, formatFix(report, `${dataDir}/audit.jsonl`, styleFor(io)));
-    return passExitCode(report);
+    // named on the command line: that state; else every state the config watches, one pass each
+    const flagged = opts.stateDir !== undefined || opts.profile !== undefined;
+    const targets = flagged
+      ? [{ stateDirFlag: opts.stateDir, profileFlag: opts.profile }]
+      : watchdog.targets();
+    const reports: PassReport[] = [];
+    for (const target of targets) {
+      reports.push(
+        await watchdog.fixOnce({
+          ...target,
+          ...(opts.dryRun ? { dryRun: true } : {}),
+          ...(deps.retryDelayMs !== undefined ? { retryDelayMs: deps.retryDelayMs } : {}),
+          ...(deps.killGraceMs !== undefined ? { killGraceMs: deps.killGraceMs } : {}),
+        }),
+      );
+    }
+    const named = reports.map((r) => ({ profile: instanceName(r.inspection.location), report: r }));
+    if (opts.json) {
+      const [first] = named;
+      const out =
+        named.length === 1 || !first
+          ? fixJson(reports[0] as PassReport)
+          : {
+              ...fixJson(first.report),
+              decisions: named.flatMap((n) =>
+                fixJson(n.report).decisions.map((d) => ({ ...d, profile: n.profile })),
+              ),
+              profiles: named.map((n) => ({
+                profile: n.profile,
+                stateDir: n.report.inspection.location.stateDir,
+                ...fixJson(n.report),
+              })),
+            };
+      print(io.stdout, JSON.stringify(out, null, 2));
+    } else {
+      const style = styleFor(io);
+      const audit = `${dataDir}/audit.jsonl`;
+      print(
+        io.stdout,
+        named
+          .map((n) =>
+            named.length === 1
+              ? formatFix(n.report, audit, style)
+              : `${style.bold(`── profile ${n.profile} ──`)}\n${formatFix(n.report, audit, style)}`,
+          )
+          .join("\n\n"),
+      );
+    }
+    return Math.max(...reports.map(passExitCode));
   } catch (err) {
     if (
       err instanceof ConfigError ||

@@ -123,9 +123,11 @@ export function formatStatus(r: StatusReport, style: Style): string {
   );
   if (w.waitingFor) out.push(`  waiting for ${w.waitingFor}`);
   const oc = r.openclaw;
-  out.push(
-    `${style.bold(oc.version ? `OpenClaw ${oc.version}` : "OpenClaw (version unknown)")}  ${style.dim(`state ${oc.stateDir ?? "(not found)"} (${oc.store ?? "unknown"})`)}`,
-  );
+  const states = r.instances ?? [{ profile: null, openclaw: oc, mode: w.mode }];
+  for (const s of states)
+    out.push(
+      `${s.profile ? `${style.bold(`[${s.profile}]`)} ` : ""}${style.bold(s.openclaw.version ? `OpenClaw ${s.openclaw.version}` : "OpenClaw (version unknown)")}  ${style.dim(`state ${s.openclaw.stateDir ?? "(not found)"} (${s.openclaw.store ?? "unknown"})${r.instances ? ` · ${s.mode}` : ""}`)}`,
+    );
   if (r.device) {
     const d = r.device;
     out.push(
@@ -145,7 +147,7 @@ export function formatStatus(r: StatusReport, style: Style): string {
   if (r.incidents.length === 0) out.push(`  ${style.dim("none")}`);
   for (const i of r.incidents) {
     out.push(
-      `  ${style.bold(paint(style, i.severity)(LABEL[i.severity]))}  ${style.bold(i.code)}  ${style.dim(`since ${ago(i.openedAt, r.generatedAt)}${i.requestId ? ` · request ${i.requestId}` : ""}`)}`,
+      `  ${style.bold(paint(style, i.severity)(LABEL[i.severity]))}  ${i.profile ? `[${i.profile}] ` : ""}${style.bold(i.code)}  ${style.dim(`since ${ago(i.openedAt, r.generatedAt)}${i.requestId ? ` · request ${i.requestId}` : ""}`)}`,
     );
     out.push(wrapText(i.message, style.width, "            "));
     if (i.fix) out.push(`            ${style.dim("Fix:")} ${style.bold(i.fix.command)}`);

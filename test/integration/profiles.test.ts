@@ -187,3 +187,41 @@ describe("one daemon, every profile", () => {
     ).toEqual(["work"]);
   });
 });
+
+describe("check, every profile", () => {
+  it("checks each state, one section each, with the exit code of the worst; --json adds profiles", async () => {
+    const t = await twoProfiles();
+    await writeAtomic(t.work.file("devices/paired.json"), {
+      [t.ids.work.deviceId]: pairedRecord(t.ids.work, { scopes: ["operator.approvals"] }),
+    });
+    const env = { HOME: t.home, PATH: process.env.PATH ?? "" };
+    const json = await runCli(["check", "--json", "--config", t.config], { env });
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout) as {
+      ok: boolean;
+      openclaw: { stateDir: string };
+      findings: { code: string; profile?: string }[];
+      profiles: { profile: string; ok: boolean; openclaw: { stateDir: string } }[];
+    };
+    // today's shape at the top (the default state), every state under profiles, every finding at the top
+    expect(report.openclaw.stateDir).toBe(t.main.dir);
+    expect(report.ok).toBe(false);
+    expect(report.profiles.map((p) => [p.profile, p.ok, p.openclaw.stateDir])).toEqual([
+      ["default", true, t.main.dir],
+      ["work", false, t.work.dir],
+    ]);
+    expect(report.findings.find((f) => f.code === "baseline-missing-scope")?.profile).toBe("work");
+
+    const text = await runCli(["check", "--config", t.config], { env });
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(
+      /── profile default ──[\s\S]*── profile work ──[\s\S]*baseline-missing-scope/,
+    );
+
+    // one state named: today's shape, no profiles key
+    const one = await runCli(["check", "--json", "--profile", "work", "--config", t.config], { env });
+    const single = JSON.parse(one.stdout) as Record<string, unknown>;
+    expect(single).not.toHaveProperty("profiles");
+    expect((single.openclaw as { stateDir: string }).stateDir).toBe(t.work.dir);
+  });
+});

@@ -18,6 +18,9 @@ export interface WebhookPayload {
     codes: FindingCode[];
     deviceId?: string;
     requestId?: string;
+    /** The OpenClaw profile and state directory it is about (the watchdog may watch several). */
+    profile?: string;
+    stateDir?: string;
     openedAt: string | null;
   };
   findings: {

@@ -78,7 +78,9 @@ function recoveryLine(cause: RecoveryCause, atMs: number, deviceId: string | und
 
 function titleOf(n: Notification): string {
   const primary = n.members[0];
-  const headline = primary ? codeInfo(primary.code).headline : "OpenClaw pairing problem";
+  // a profile other than the default one is named: the watchdog may watch several OpenClaw states
+  const profile = primary?.finding.profile ? ` (profile ${primary.finding.profile})` : "";
+  const headline = `${primary ? codeInfo(primary.code).headline : "OpenClaw pairing problem"}${profile}`;
   switch (n.kind) {
     case "new":
       return headline;
@@ -154,6 +156,8 @@ export function renderNotification(n: Notification, opts: RenderOptions): Render
       codes,
       ...(n.deviceId ? { deviceId: s(n.deviceId) } : {}),
       ...(n.requestId ? { requestId: s(n.requestId) } : {}),
+      ...(n.members[0]?.finding.profile ? { profile: s(n.members[0].finding.profile) } : {}),
+      ...(n.members[0]?.finding.stateDir ? { stateDir: s(n.members[0].finding.stateDir) } : {}),
       openedAt: n.openedAtMs === null ? null : new Date(n.openedAtMs).toISOString(),
     },
     findings: n.members.map((m) => ({
