@@ -82,12 +82,40 @@ function paired(id, scopes, clientId = "cli") {
  */
 export async function typicalState(root, version = "2026.4.20", { healthy = false } = {}) {
   const stateDir = path.join(root, "home", ".openclaw");
+  const me = await typicalStateDir(stateDir, { healthy });
+  const pkg = path.join(root, "oc", "lib", "node_modules", "openclaw");
+  await json(path.join(pkg, "package.json"), { name: "openclaw", version });
+  await writeFile(path.join(pkg, "openclaw.mjs"), "#!/usr/bin/env node\n", { mode: 0o755 });
+  await mkdir(path.join(root, "oc", "bin"), { recursive: true });
+  await symlink(path.join(pkg, "openclaw.mjs"), path.join(root, "oc", "bin", "openclaw"));
+  const config = path.join(root, "watchdog.json");
+  // the gateway log the daemon follows (an idle gateway writes nothing to it)
+  const logFile = path.join(root, "logs", "openclaw.log");
+  await mkdir(path.dirname(logFile), { recursive: true });
+  await writeFile(logFile, "");
+  await json(config, { openclaw: { stateDir, bin: path.join(root, "oc", "bin", "openclaw"), logFile } });
+  return { stateDir, config, home: path.join(root, "home"), me };
+}
+
+/** The paired.json of a typical state whose local device holds `scopes` (and four other devices' records). */
+export function pairedFile(me, scopes, others) {
+  const all = [
+    paired(me, scopes),
+    ...others.map((o, i) =>
+      paired(o, ["operator.read", "operator.write"], i % 2 ? "openclaw-ios" : "openclaw-macos"),
+    ),
+  ];
+  return Object.fromEntries(all.map((d) => [d.deviceId, d]));
+}
+
+/** One typical 2026.4.x state directory (see typicalState); returns the local identity and the other devices. */
+export async function typicalStateDir(stateDir, { healthy = false, port = 18790 } = {}) {
   const me = identity();
   const others = [identity(), identity(), identity(), identity()];
   await json(path.join(stateDir, "openclaw.json"), {
     gateway: {
       mode: "local",
-      port: 18790,
+      port,
       bind: "loopback",
       auth: { mode: "token", token: randomBytes(24).toString("hex") },
     },
@@ -106,15 +134,9 @@ export async function typicalState(root, version = "2026.4.20", { healthy = fals
       },
     },
   });
-  const all = [
-    paired(me, healthy ? FULL_SCOPES : ["operator.approvals"]),
-    ...others.map((o, i) =>
-      paired(o, ["operator.read", "operator.write"], i % 2 ? "openclaw-ios" : "openclaw-macos"),
-    ),
-  ];
   await json(
     path.join(stateDir, "devices", "paired.json"),
-    Object.fromEntries(all.map((d) => [d.deviceId, d])),
+    pairedFile(me, healthy ? FULL_SCOPES : ["operator.approvals"], others),
   );
   const pend = (id, scopes, clientId) => ({
     requestId: randomUUID(),
@@ -138,18 +160,8 @@ export async function typicalState(root, version = "2026.4.20", { healthy = fals
     path.join(stateDir, "devices", "pending.json"),
     Object.fromEntries(pending.map((p) => [p.requestId, p])),
   );
-  const pkg = path.join(root, "oc", "lib", "node_modules", "openclaw");
-  await json(path.join(pkg, "package.json"), { name: "openclaw", version });
-  await writeFile(path.join(pkg, "openclaw.mjs"), "#!/usr/bin/env node\n", { mode: 0o755 });
-  await mkdir(path.join(root, "oc", "bin"), { recursive: true });
-  await symlink(path.join(pkg, "openclaw.mjs"), path.join(root, "oc", "bin", "openclaw"));
-  const config = path.join(root, "watchdog.json");
-  // the gateway log the daemon follows (an idle gateway writes nothing to it)
-  const logFile = path.join(root, "logs", "openclaw.log");
-  await mkdir(path.dirname(logFile), { recursive: true });
-  await writeFile(logFile, "");
-  await json(config, { openclaw: { stateDir, bin: path.join(root, "oc", "bin", "openclaw"), logFile } });
-  return { stateDir, config, home: path.join(root, "home"), me };
+  me.others = others;
+  return me;
 }
 
 export function machine() {
