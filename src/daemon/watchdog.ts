@@ -11,7 +11,6 @@ import { killSwitchPath } from "../actions/remediate/kill-switch.js";
 import type { Ledger } from "../actions/remediate/ledger.js";
 import { createRemediator, type PassReport, type Remediator } from "../actions/remediate/run.js";
 import { errorMessage } from "../common/errors.js";
-import type { Logger } from "../common/log.js";
 import { VERSION } from "../common/version.js";
 import type { LoadedConfig } from "../config/load.js";
 import { type InstanceTarget, instanceName } from "../config/openclaw-paths.js";
