@@ -5,19 +5,18 @@
 import path from "node:path";
 import { killSwitchPath } from "../actions/remediate/kill-switch.js";
 import type { Logger } from "../common/log.js";
-import { localPaired } from "../common/pairing.js";
 import type { LastGoodState, Observation, OpenClawInstall } from "../common/types.js";
 import type { LoadedConfig } from "../config/load.js";
 import type { OpenClawLocation } from "../config/openclaw-paths.js";
-import { isHealthy } from "../detect/findings.js";
 import type { Inspection } from "../detect/inspection.js";
-import { detectObservationFindings, type ObservationContext } from "../detect/observations.js";
+import { evaluationFindings, isLocalHealthy, isOwnLogLine, nextLastGood } from "../detect/local-health.js";
 import type { Evaluation } from "../policy/evaluation.js";
 import { emptyIncidents, type IncidentState, updateIncidents } from "../policy/incidents.js";
 import { isWsl, shouldPoll } from "../sources/host/platform.js";
 import { createEvaluationGate, type EvaluationGate } from "./evaluation-gate.js";
 import { createIncidentMemory, type IncidentMemoryStore } from "./incident-memory.js";
 import { NoOpenClawStateError } from "./inspect.js";
+import { startConnection, startLogTail } from "./live-sources.js";
 import type { ConnectionLike, DaemonDeps, DaemonStatus, LogTailLike, Schedule, Stoppable } from "./ports.js";
 import { logHealth, logIncidentEvent, stateDigest } from "./report.js";
 
@@ -253,61 +252,30 @@ export class Daemon {
   }
 
   private async startLogTail(first: Inspection, wsl: boolean, gen: number): Promise<void> {
-    const create = this.deps.createLogTail;
     const location = this.location;
-    if (!create || !location) return;
-    const store = this.deps.stateStore;
-    let tail: LogTailLike;
-    try {
-      tail = await create({
-        inspection: first,
-        config: this.config.config,
-        wsl,
-        secrets: () => this.secrets(),
-        offsets: {
-          load: () => store.loadLogOffset(location.stateDir),
-          save: (o) => store.saveLogOffset(location.stateDir, o),
-        },
-        onObservation: (o, meta) => this.observe(o, meta.stale),
-      });
-    } catch (err) {
-      this.log.error(
-        { err: (err as Error).message },
-        "cannot follow the gateway log; files are still watched",
-      );
-      return;
-    }
-    if (gen !== this.generation || this.stopped) {
-      await tail.stop();
-      return;
-    }
+    if (!location) return;
+    const tail = await startLogTail(this.deps, {
+      first,
+      config: this.config.config,
+      wsl,
+      stateDir: location.stateDir,
+      secrets: () => this.secrets(),
+      observe: (o, stale) => this.observe(o, stale),
+      current: () => gen === this.generation && !this.stopped,
+    });
+    if (!tail) return;
     this.logTail = tail;
     this.components.push(tail);
   }
 
   private async startConnection(first: Inspection, gen: number): Promise<void> {
-    const create = this.deps.createConnection;
-    if (!create) return;
-    let connection: ConnectionLike | null;
-    try {
-      connection = await create({
-        inspection: first,
-        config: this.config.config,
-        dataDir: this.deps.stateStore.dir,
-        onObservation: (o) => this.observe(o, false),
-      });
-    } catch (err) {
-      this.log.error(
-        { err: (err as Error).message },
-        "cannot start the watchdog's own gateway connection; files and log are still watched",
-      );
-      return;
-    }
+    const connection = await startConnection(this.deps, {
+      first,
+      config: this.config.config,
+      observe: (o) => this.observe(o, false),
+      current: () => gen === this.generation && !this.stopped,
+    });
     if (!connection) return;
-    if (gen !== this.generation || this.stopped) {
-      await connection.stop();
-      return;
-    }
     this.connection = connection;
     this.components.push(connection);
   }
@@ -350,20 +318,13 @@ export class Daemon {
     return s ? [s] : [];
   }
 
-  /**
-   * Whether a gateway-log line is about this daemon's OpenClaw state. While no other watched state writes the same
-   * log file, every line is. Where several do (OpenClaw 2026.4.x up to 4.24 logs every profile to one file), a
-   * line is this state's when it names this gateway's port, else this state's device; a line that names neither
-   * is pinned on no profile.
-   */
   private isOwnLine(o: Observation): boolean {
-    const file = this.logTail?.stats().file;
-    const peers = this.deps.logPeers?.();
-    if (!peers || (!peers.undecided && !(file && peers.sharedFiles.has(file)))) return true;
-    const port = this.lastInspection?.gateway.port;
-    if (o.gatewayPort !== undefined) return o.gatewayPort === port;
-    const me = this.lastInspection?.snapshot.identity?.deviceId;
-    return o.deviceId !== undefined && o.deviceId === me;
+    return isOwnLogLine(o, {
+      file: this.logTail?.stats().file,
+      peers: this.deps.logPeers?.(),
+      port: this.lastInspection?.gateway.port,
+      deviceId: this.lastInspection?.snapshot.identity?.deviceId,
+    });
   }
 
   private observe(o: Observation, stale: boolean): void {
@@ -446,36 +407,17 @@ export class Daemon {
     if (stateChanged) this.stateChangedAtMs = started;
     this.lastDigest = digest;
 
-    // A regenerated identity is told (device-identity-changed) until the new one is paired with the same key and
-    // holds what it needs: then it becomes the last good state and the incident resolves (else it would stay open,
-    // and keep healing blocked, forever).
-    const paired = localPaired(inspection.snapshot);
-    const localHealthy =
-      isHealthy(inspection.findings.filter((f) => f.code !== "device-identity-changed")) &&
-      paired !== undefined &&
-      paired.publicKey === inspection.snapshot.identity?.publicKey;
+    const localHealthy = isLocalHealthy(inspection);
     if (localHealthy) this.healthySinceMs ??= started;
     else this.healthySinceMs = null;
 
-    const ctx: ObservationContext = {
+    const findings = evaluationFindings(inspection, this.observations, {
       nowMs: started,
       windowMs: cfg.detect.closeWindow,
-      localDeviceId: inspection.snapshot.identity?.deviceId ?? null,
       watchdogDeviceId: this.connection?.deviceId() ?? null,
       healthySinceMs: this.healthySinceMs,
-      version: inspection.version,
       unreachableAfterMs: UNREACHABLE_AFTER_MS,
-      snapshot: inspection.snapshot,
-    };
-    // every finding names the state it is about: notifications, status and metrics tell the profiles apart
-    const profile = inspection.location.profile;
-    const findings = [...inspection.findings, ...detectObservationFindings(this.observations, ctx)].map(
-      (f) => ({
-        ...f,
-        stateDir: inspection.location.stateDir,
-        ...(profile ? { profile } : {}),
-      }),
-    );
+    });
     const { state, events } = updateIncidents(this.incidents, findings, started);
     this.incidents = state;
     this.remember();
@@ -506,30 +448,13 @@ export class Daemon {
 
   /** Saves the local device's pairing as the last good one whenever it is healthy and differs. */
   private async rememberIfHealthy(i: Inspection, healthy: boolean, nowMs: number): Promise<void> {
-    const paired = localPaired(i.snapshot);
-    const identity = i.snapshot.identity;
-    if (!healthy || !paired || !identity) return;
-    const approvedScopes = [...(paired.approvedScopes ?? paired.scopes)].sort();
-    const prev = this.lastGood;
-    if (
-      prev &&
-      prev.deviceId === identity.deviceId &&
-      prev.publicKey === identity.publicKey &&
-      JSON.stringify(prev.approvedScopes) === JSON.stringify(approvedScopes)
-    ) {
-      return;
-    }
-    const next: LastGoodState = {
-      deviceId: identity.deviceId,
-      publicKey: identity.publicKey,
-      approvedScopes,
-      recordedAtMs: nowMs,
-    };
+    const next = healthy ? nextLastGood(this.lastGood, i, nowMs) : null;
+    if (!next) return;
     this.lastGood = next;
     try {
       await this.deps.stateStore.saveLastGood(i.location.stateDir, next);
       this.log.info(
-        { deviceId: next.deviceId, scopes: approvedScopes },
+        { deviceId: next.deviceId, scopes: next.approvedScopes },
         "recorded the local device's pairing as the last good state",
       );
     } catch (err) {

@@ -8,6 +8,7 @@ import type { LoadedConfig } from "../config/load.js";
 import type { OpenClawLocation } from "../config/openclaw-paths.js";
 import type { Config } from "../config/schema.js";
 import type { Inspection } from "../detect/inspection.js";
+import type { LogPeers } from "../detect/local-health.js";
 import type { Evaluation } from "../policy/evaluation.js";
 import type { IncidentState } from "../policy/incidents.js";
 import type { LogTailStats } from "../sources/log/tail.js";
@@ -100,11 +101,7 @@ export interface DaemonDeps {
    * The log files the other watched states follow: where one is this daemon's too (OpenClaw 2026.4.x up to 4.24
    * writes every profile's lines to /tmp/openclaw/openclaw-<date>.log), its lines are told apart by gateway port.
    */
-  logPeers?: () => {
-    sharedFiles: ReadonlySet<string>;
-    /** Another watched state does not know its log file yet (it is starting): it may share this one. */
-    undecided: boolean;
-  };
+  logPeers?: () => LogPeers;
   /** Every evaluation's outcome, for the actions that follow detection (notify, heal) and for tests. */
   onEvaluated?: (e: Evaluation) => void | Promise<void>;
 }
