@@ -1,11 +1,17 @@
 // The daemon's ports: what it needs from the world (DaemonDeps) and what it tells it (Evaluation, DaemonStatus).
 
+import type { MachineLocks } from "../actions/locks.js";
+import type { Notifier, NotifierOptions } from "../actions/notify/notifier.js";
+import type { ProcessRunner } from "../actions/process-runner.js";
+import type { AuditLog } from "../actions/remediate/audit-log.js";
+import type { Ledger } from "../actions/remediate/ledger.js";
+import type { PassReport } from "../actions/remediate/run.js";
 import type { LogOffset, StateStore } from "../actions/state-store.js";
 import type { Logger } from "../common/log.js";
 import type { Secret } from "../common/secret.js";
 import type { LastGoodState, Observation, OpenClawInstall } from "../common/types.js";
 import type { LoadedConfig } from "../config/load.js";
-import type { OpenClawLocation } from "../config/openclaw-paths.js";
+import type { InstanceTarget, OpenClawLocation } from "../config/openclaw-paths.js";
 import type { Config } from "../config/schema.js";
 import type { Inspection } from "../detect/inspection.js";
 import type { LogPeers } from "../detect/local-health.js";
@@ -13,6 +19,9 @@ import type { Evaluation } from "../policy/evaluation.js";
 import type { IncidentState } from "../policy/incidents.js";
 import type { LogTailStats } from "../sources/log/tail.js";
 import type { StateWatcher, StateWatcherOptions } from "../sources/state/watcher.js";
+import type { Daemon } from "./daemon.js";
+import type { WatchdogMetrics } from "./metrics.js";
+import type { StatusReport } from "./status-report.js";
 
 export interface Stoppable {
   stop(): Promise<void>;
@@ -121,4 +130,73 @@ export interface DaemonStatus {
   connectionState: string | null;
   /** The gateway-log tail's counters, null when it is not running. */
   logStats: LogTailStats | null;
+}
+
+// The watchdog (daemon/watchdog.ts): what it needs around the daemons and what it offers `run` and `fix`.
+
+/** An endpoint the watchdog serves while it runs (the status socket, the metrics listener). */
+export interface Endpoint {
+  start(): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+/** Everything the watchdog needs from the world. */
+export interface WatchdogDeps extends Omit<DaemonDeps, "onReload"> {
+  /** The watchdog's own data folder (audit log, silences, last good state, incidents, notification state). */
+  dataDir: string;
+  /** Runs the `openclaw` CLI for healing. */
+  runner: ProcessRunner;
+  /** Where remediation decisions and commands are recorded (default: audit.jsonl in the data dir). */
+  audit?: AuditLog;
+  /** The attempts the remediation bounds count (default: remediation-ledger.json in the data dir). */
+  ledger?: Ledger;
+  /** The machine-wide locks: one remediation pass and one daemon per OpenClaw state. */
+  locks: MachineLocks;
+  /** The notifier with its channels. */
+  createNotifier(
+    o: Pick<NotifierOptions, "config" | "secrets" | "onDispatched" | "onSuppressed" | "store">,
+  ): Notifier;
+  /** The status socket, answering with `getStatus()`; null when there is none. */
+  createStatusEndpoint(getStatus: () => StatusReport): Endpoint | null;
+  /** The metrics listener (only when `metrics.listen` is set); null otherwise. */
+  createMetricsEndpoint(
+    metrics: Pick<WatchdogMetrics, "series" | "latency">,
+    collect: () => void,
+  ): Endpoint | null;
+  /**
+   * Which OpenClaw states to watch for this config (config/openclaw-paths.ts discoverInstances); default: the one
+   * the config names. Asked at start, on reload, on each reconcile and when `watchProfiles` reports a change.
+   */
+  discover?(config: Config): InstanceTarget[];
+  /** Reports changes of the profiles' folders in the home folder (new or removed ~/.openclaw-<profile>). */
+  watchProfiles?(onChange: () => void): Stoppable;
+}
+
+export interface FixRequest extends OpenClawTarget {
+  dryRun?: boolean;
+  /** Test seams for the CLI's retry pause and kill grace. */
+  retryDelayMs?: number;
+  killGraceMs?: number;
+}
+
+export interface Watchdog {
+  /** One remediation pass (`scope-watchdog fix`) without starting the daemon. */
+  fixOnce(req: FixRequest): Promise<PassReport>;
+  /** Starts the endpoints (refusing to run twice), the followers and the daemon. */
+  start(): Promise<void>;
+  /** Re-reads the config (SIGHUP); a bad file is reported and the running one kept. */
+  reload(): Promise<boolean>;
+  /** Stops everything; idempotent. */
+  stop(): Promise<void>;
+  readonly stopped: boolean;
+  /** What `status` shows. */
+  status(): StatusReport;
+  /** The secrets the watchdog knows, for scrubbing its output. */
+  secrets(): string[];
+  /** The OpenClaw states this config watches (one-shot commands go through them one by one). */
+  targets(): InstanceTarget[];
+  /** The first watched state's daemon (the only one unless several profiles are watched), for tests. */
+  readonly daemon: Daemon;
+  /** Every watched state's daemon, by name (profile, "default", or a configured state dir). */
+  daemons(): ReadonlyMap<string, Daemon>;
 }

@@ -3,12 +3,9 @@
 // answer from them. `run` starts it all; `fix` runs one remediation pass through the same wiring.
 // Every real dependency comes in through WatchdogDeps (daemon/deps.ts builds the real ones; tests pass fakes).
 
-import type { HeldLock, MachineLocks } from "../actions/locks.js";
-import type { Notifier, NotifierOptions } from "../actions/notify/notifier.js";
-import type { ProcessRunner } from "../actions/process-runner.js";
-import type { AuditLog } from "../actions/remediate/audit-log.js";
+import type { HeldLock } from "../actions/locks.js";
+import type { Notifier } from "../actions/notify/notifier.js";
 import { killSwitchPath } from "../actions/remediate/kill-switch.js";
-import type { Ledger } from "../actions/remediate/ledger.js";
 import { createRemediator, type PassReport, type Remediator } from "../actions/remediate/run.js";
 import { errorMessage } from "../common/errors.js";
 import { VERSION } from "../common/version.js";
@@ -17,9 +14,10 @@ import { type InstanceTarget, instanceName } from "../config/openclaw-paths.js";
 import type { Config } from "../config/schema.js";
 import type { Inspection } from "../detect/inspection.js";
 import type { Evaluation } from "../policy/evaluation.js";
+import { recordDispatch, recordPass } from "./activity.js";
 import { Daemon } from "./daemon.js";
-import { combineProfiles, createMetrics, type RemediationOutcome, type WatchdogMetrics } from "./metrics.js";
-import type { DaemonDeps, OpenClawTarget, Stoppable } from "./ports.js";
+import { combineProfiles, createMetrics, type WatchdogMetrics } from "./metrics.js";
+import type { Endpoint, OpenClawTarget, Stoppable, Watchdog, WatchdogDeps } from "./ports.js";
 import {
   combineReports,
   createStatusTracker,
@@ -27,84 +25,9 @@ import {
   type StatusTracker,
 } from "./status-report.js";
 
-/** An endpoint the watchdog serves while it runs (the status socket, the metrics listener). */
-export interface Endpoint {
-  start(): Promise<unknown>;
-  stop(): Promise<void>;
-}
-
-/** Everything the watchdog needs from the world. */
-export interface WatchdogDeps extends Omit<DaemonDeps, "onReload"> {
-  /** The watchdog's own data folder (audit log, silences, last good state, incidents, notification state). */
-  dataDir: string;
-  /** Runs the `openclaw` CLI for healing. */
-  runner: ProcessRunner;
-  /** Where remediation decisions and commands are recorded (default: audit.jsonl in the data dir). */
-  audit?: AuditLog;
-  /** The attempts the remediation bounds count (default: remediation-ledger.json in the data dir). */
-  ledger?: Ledger;
-  /** The machine-wide locks: one remediation pass and one daemon per OpenClaw state. */
-  locks: MachineLocks;
-  /** The notifier with its channels. */
-  createNotifier(
-    o: Pick<NotifierOptions, "config" | "secrets" | "onDispatched" | "onSuppressed" | "store">,
-  ): Notifier;
-  /** The status socket, answering with `getStatus()`; null when there is none. */
-  createStatusEndpoint(getStatus: () => StatusReport): Endpoint | null;
-  /** The metrics listener (only when `metrics.listen` is set); null otherwise. */
-  createMetricsEndpoint(
-    metrics: Pick<WatchdogMetrics, "series" | "latency">,
-    collect: () => void,
-  ): Endpoint | null;
-  /**
-   * Which OpenClaw states to watch for this config (config/openclaw-paths.ts discoverInstances); default: the one
-   * the config names. Asked at start, on reload, on each reconcile and when `watchProfiles` reports a change.
-   */
-  discover?(config: Config): InstanceTarget[];
-  /** Reports changes of the profiles' folders in the home folder (new or removed ~/.openclaw-<profile>). */
-  watchProfiles?(onChange: () => void): Stoppable;
-}
-
-export interface FixRequest extends OpenClawTarget {
-  dryRun?: boolean;
-  /** Test seams for the CLI's retry pause and kill grace. */
-  retryDelayMs?: number;
-  killGraceMs?: number;
-}
-
-export interface Watchdog {
-  /** One remediation pass (`scope-watchdog fix`) without starting the daemon. */
-  fixOnce(req: FixRequest): Promise<PassReport>;
-  /** Starts the endpoints (refusing to run twice), the followers and the daemon. */
-  start(): Promise<void>;
-  /** Re-reads the config (SIGHUP); a bad file is reported and the running one kept. */
-  reload(): Promise<boolean>;
-  /** Stops everything; idempotent. */
-  stop(): Promise<void>;
-  readonly stopped: boolean;
-  /** What `status` shows. */
-  status(): StatusReport;
-  /** The secrets the watchdog knows, for scrubbing its output. */
-  secrets(): string[];
-  /** The OpenClaw states this config watches (one-shot commands go through them one by one). */
-  targets(): InstanceTarget[];
-  /** The first watched state's daemon (the only one unless several profiles are watched), for tests. */
-  readonly daemon: Daemon;
-  /** Every watched state's daemon, by name (profile, "default", or a configured state dir). */
-  daemons(): ReadonlyMap<string, Daemon>;
-}
-
 /** Another daemon already watches this OpenClaw state: this one refuses to start (one clear line). */
 export class DaemonLockError extends Error {
   override readonly name = "DaemonLockError";
-}
-
-/** The metrics' outcome of a remediation decision that acted (approve or request-repair). */
-function remediationOutcome(status: string, healed: boolean): RemediationOutcome {
-  if (healed) return "succeeded";
-  if (status === "dry-run") return "dry-run";
-  if (status === "skipped" || status === "refused") return "skipped";
-  return "failed";
 }
 
 /** One watched OpenClaw state: its daemon, healing, status memory and metrics, and the daemon lock on it. */
@@ -120,6 +43,8 @@ interface Instance {
   /** The latest evaluation: its findings join every other state's in what the notifier sees. */
   latest: Evaluation | null;
 }
+
+export type { Endpoint, FixRequest, Watchdog, WatchdogDeps } from "./ports.js";
 
 export function createWatchdog(loaded: LoadedConfig, deps: WatchdogDeps): Watchdog {
   let current = loaded;
@@ -207,24 +132,7 @@ export function createWatchdog(loaded: LoadedConfig, deps: WatchdogDeps): Watchd
     (inst: () => Instance | undefined) =>
     (report: PassReport): void => {
       const i = inst();
-      if (!i) return;
-      for (const d of report.decisions) {
-        const outcome = d.outcome;
-        i.tracker.recordAction({
-          atMs: deps.now(),
-          kind: "remediation",
-          action: d.action,
-          outcome: outcome?.status ?? "decided",
-          ...(d.requestId ? { requestId: d.requestId } : {}),
-          ...(outcome?.message ? { detail: outcome.message } : {}),
-        });
-        if ((d.action === "approve" || d.action === "request-repair") && outcome) {
-          i.metrics.countRemediation(remediationOutcome(outcome.status, outcome.healed === true));
-        }
-      }
-      // the kill switch was engaged: evaluate now, so the critical finding and its notification do not wait
-      if (report.decisions.some((d) => d.outcome?.status === "halted"))
-        i.daemon.trigger("remediation:halted");
+      if (i) recordPass(i, report, deps.now());
     };
 
   /** The log files the other watched states follow (a shared one needs its lines told apart). */
@@ -385,30 +293,7 @@ export function createWatchdog(loaded: LoadedConfig, deps: WatchdogDeps): Watchd
         load: () => deps.stateStore.loadNotifyState(),
         save: (state) => deps.stateStore.saveNotifyState(state, deps.now()),
       },
-      onDispatched: ({ kind, outcome }) => {
-        const tracker = first()?.tracker;
-        for (const channel of outcome.delivered) {
-          metrics.countNotification(channel, "sent");
-          tracker?.recordAction({
-            atMs: deps.now(),
-            kind: "notification",
-            action: kind,
-            outcome: "sent",
-            channel,
-          });
-        }
-        for (const f of outcome.failed) {
-          metrics.countNotification(f.channel, "failed");
-          tracker?.recordAction({
-            atMs: deps.now(),
-            kind: "notification",
-            action: kind,
-            outcome: "failed",
-            channel: f.channel,
-            detail: f.reason,
-          });
-        }
-      },
+      onDispatched: (d) => recordDispatch(metrics, first()?.tracker, d, deps.now()),
       onSuppressed: () => metrics.countNotification("all", "suppressed"),
     });
     // the status socket and the metrics endpoint are read at start only (SIGHUP does not move them)
