@@ -14,6 +14,8 @@ export interface CheckJson {
     store: "files" | "sqlite" | "unknown";
     bin: string | null;
     configPath: string;
+    /** PRAGMA user_version of state/openclaw.sqlite, when there is one (15+ is the 2026.8+ pairing store). */
+    schemaVersion: number | null;
   };
   gateway: { port: number; bind: string; authMode: string | null };
   requiredScopes: string[];
@@ -30,6 +32,7 @@ export function checkJson(i: Inspection): CheckJson {
       store: i.store,
       bin: i.install.bin,
       configPath: i.location.configPath,
+      schemaVersion: i.snapshot.sqlite?.userVersion ?? null,
     },
     gateway: { port: i.gateway.port, bind: i.gateway.bind, authMode: i.gateway.authMode },
     requiredScopes: i.requiredScopes,
@@ -72,7 +75,7 @@ export function formatCheck(i: Inspection, style: Style): string {
   const out: string[] = [];
   const version = i.install.version ? `OpenClaw ${i.install.version}` : "OpenClaw (version unknown)";
   out.push(
-    `${style.bold(version)} ${style.dim(`· state ${i.location.stateDir} (${i.store}) · gateway 127.0.0.1:${i.gateway.port}${i.gateway.authMode ? ` (${i.gateway.authMode} auth)` : ""}`)}`,
+    `${style.bold(version)} ${style.dim(`· state ${i.location.stateDir} (${i.store}${i.snapshot.sqlite?.userVersion != null ? `, state/openclaw.sqlite schema ${i.snapshot.sqlite.userVersion}` : ""}) · gateway 127.0.0.1:${i.gateway.port}${i.gateway.authMode ? ` (${i.gateway.authMode} auth)` : ""}`)}`,
   );
   if (i.device) {
     out.push(

@@ -132,6 +132,12 @@ export const FINDING_CATALOGUE = {
     remediable: false,
     incidentKey: "device",
   },
+  "openclaw-schema-unknown": {
+    headline: "OpenClaw state database schema is newer than the watchdog knows",
+    severity: "warning",
+    remediable: false,
+    incidentKey: "code",
+  },
 } as const satisfies Record<string, FindingCodeInfo>;
 
 /** Stable finding codes (DESIGN §2): add new ones, never rename. */

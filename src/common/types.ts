@@ -150,6 +150,17 @@ export interface PairingSnapshot {
   /** identity/device-auth.json exists (fatal on 2026.8+ until `openclaw doctor --fix`). */
   legacyDeviceAuthFile: boolean;
   problems: StateProblem[];
+  /** state/openclaw.sqlite as found (absent when there is none or it was not looked at). */
+  sqlite?: SqliteOnDisk;
+}
+
+/** What state/openclaw.sqlite is: its PRAGMA user_version and whether it holds the 2026.8+ pairing store. */
+export interface SqliteOnDisk {
+  /** null when the database could not be read. */
+  userVersion: number | null;
+  /** "newer": a user_version above every one this watchdog knows; "older": not the pairing store's layout. */
+  schema: "known" | "newer" | "older" | null;
+  pairingStore: boolean;
 }
 
 /** A folder of OpenClaw's state that another account could change, or that is not the folder it claims to be. */

@@ -30,6 +30,7 @@ import {
 } from "./explain.js";
 import { approvalVerdict } from "./guards.js";
 import { haltFindings, unsafePathFindings } from "./safety-findings.js";
+import { storeSchemaFindings } from "./store-findings.js";
 import type { OpenClawVersion } from "./version.js";
 
 export interface DetectInput {
@@ -435,6 +436,7 @@ export function detectFindings(input: DetectInput): Finding[] {
     ...unsafePathFindings(input.unsafePaths ?? []),
     ...stateFindings(snapshot),
     ...legacyDeviceAuthFinding(input),
+    ...storeSchemaFindings(snapshot),
   ];
   if (!input.version) {
     findings.push({

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Writes a 2026.9.6-shaped state/openclaw.sqlite (run with Node 24: node:sqlite). Usage: node sqlite-state.mjs SPEC.json
-// SPEC: { file, userVersion?, omitColumns?: {table: [col]}, identity?, paired?: [], pending?: [], authTokens?: [] }
-// The table definitions are OpenClaw 2026.9.6's own (OPENCLAW_STATE_SCHEMA_SQL).
+// SPEC: { file, userVersion?, omitColumns?: {table: [col]}, identity?, paired?: [], pending?: [], authTokens?: [],
+//         layout?: "2026.9" | "2026.7", keepWal? }
+// The table definitions are OpenClaw 2026.9.6's own (OPENCLAW_STATE_SCHEMA_SQL); layout "2026.7" writes the empty
+// device tables 2026.6.x/2026.7.x create at gateway start (openclaw-state-db, user_version 1, not STRICT).
+// keepWal: the last write (PRAGMA user_version) stays in the -wal file, as while a gateway has the database open.
 import { readFileSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 
@@ -21,19 +24,40 @@ const TABLES = {
     private_key_pem TEXT NOT NULL, created_at_ms INTEGER NOT NULL, updated_at_ms INTEGER NOT NULL`,
 };
 
+// OpenClaw 2026.7.35 dist/openclaw-state-db-*.js
+const TABLES_2026_7 = {
+  device_pairing_pending: `request_id TEXT NOT NULL PRIMARY KEY, device_id TEXT NOT NULL, public_key TEXT NOT NULL,
+    display_name TEXT, platform TEXT, device_family TEXT, client_id TEXT, client_mode TEXT, role TEXT,
+    roles_json TEXT, scopes_json TEXT, remote_ip TEXT, silent INTEGER, is_repair INTEGER, ts INTEGER NOT NULL`,
+  device_pairing_paired: `device_id TEXT NOT NULL PRIMARY KEY, public_key TEXT NOT NULL, display_name TEXT,
+    platform TEXT, device_family TEXT, client_id TEXT, client_mode TEXT, role TEXT, roles_json TEXT,
+    scopes_json TEXT, approved_scopes_json TEXT, remote_ip TEXT, tokens_json TEXT, created_at_ms INTEGER NOT NULL,
+    approved_at_ms INTEGER NOT NULL, last_seen_at_ms INTEGER, last_seen_reason TEXT`,
+  device_identities: TABLES.device_identities,
+  device_auth_tokens: TABLES.device_auth_tokens,
+};
+
 const spec = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const layout7 = spec.layout === "2026.7";
 const db = new DatabaseSync(spec.file);
 db.exec("PRAGMA journal_mode = WAL;");
-for (const [table, columns] of Object.entries(TABLES)) {
+if (spec.keepWal) db.exec("PRAGMA wal_autocheckpoint = 0;");
+for (const [table, columns] of Object.entries(layout7 ? TABLES_2026_7 : TABLES)) {
   const omit = new Set(spec.omitColumns?.[table] ?? []);
   if (omit.has("*")) continue;
   const cols = columns
     .split(/,(?![^(]*\))/)
     .map((c) => c.trim())
     .filter((c) => !omit.has(c.split(/\s+/)[0]));
-  db.exec(`CREATE TABLE ${table} (${cols.join(", ")}) STRICT;`);
+  db.exec(`CREATE TABLE ${table} (${cols.join(", ")})${layout7 ? "" : " STRICT"};`);
 }
-db.exec(`PRAGMA user_version = ${spec.userVersion ?? 18};`);
+if (spec.keepWal) {
+  // everything so far goes into the database file, the user_version only into the -wal
+  db.exec("PRAGMA wal_checkpoint(TRUNCATE);");
+  db.exec(`PRAGMA user_version = ${spec.userVersion ?? 18};`);
+  process.exit(0); // no close: closing the last connection would checkpoint the -wal into the file
+}
+db.exec(`PRAGMA user_version = ${spec.userVersion ?? (layout7 ? 1 : 18)};`);
 const insert = (table, row) => {
   const keys = Object.keys(row);
   db.prepare(`INSERT INTO ${table} (${keys.join(", ")}) VALUES (${keys.map(() => "?").join(", ")})`).run(

@@ -1,7 +1,6 @@
 // The 2026.8+ SQLite store, read-only through node:sqlite: the watchdog runs under Node 24 here (the Node
 // that OpenClaw 2026.9.x needs), and under this machine's Node 20 to show what an older runtime says.
 
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -16,8 +15,7 @@ import {
   makeToken,
   tempDir,
 } from "../helpers/openclaw-state.js";
-
-const WRITER = path.resolve(import.meta.dirname, "..", "helpers", "sqlite-state.mjs");
+import { writeSqliteState } from "../helpers/sqlite-db.js";
 
 interface CheckJson {
   ok: boolean;
@@ -40,12 +38,8 @@ beforeAll(async () => {
 async function sqliteState(spec: Record<string, unknown>) {
   const root = await tempDir();
   const stateDir = path.join(root, "home", ".openclaw");
-  await mkdir(path.join(stateDir, "state"), { recursive: true });
   const file = path.join(stateDir, "state", "openclaw.sqlite");
-  const specFile = path.join(root, "spec.json");
-  await writeFile(specFile, JSON.stringify({ file, ...spec }));
-  const w = spawnSync(nodeBin(), [WRITER, specFile], { encoding: "utf8" });
-  if (w.status !== 0) throw new Error(`sqlite-state.mjs failed: ${w.stderr}`);
+  await writeSqliteState(file, spec);
   const binDir = await fakeOpenClawInstall(path.join(root, "oc"), "2026.9.6");
   const config = path.join(root, "watchdog.json");
   await writeFile(config, JSON.stringify({ openclaw: { bin: path.join(binDir, "openclaw"), stateDir } }));

@@ -1,8 +1,9 @@
-// One consistent read of the pairing state, from whichever store the OpenClaw version uses.
+// One consistent read of the pairing state, from whichever store holds it: decided by what is on disk (the
+// database's schema, not its presence), and by the OpenClaw version only when the disk says nothing.
 
 import { access } from "node:fs/promises";
 import path from "node:path";
-import type { PairingSnapshot, PairingStore } from "../../common/types.js";
+import type { PairingSnapshot, PairingStore, SqliteOnDisk } from "../../common/types.js";
 import {
   deviceAuthFileExists,
   PAIRED_FILE,
@@ -12,7 +13,9 @@ import {
   readPendingFile,
 } from "./files-store.js";
 import type { ReadOptions } from "./safe-read.js";
-import { readSqliteStore, SQLITE_FILE } from "./sqlite-store.js";
+import { readSqliteUserVersion } from "./sqlite-header.js";
+import { SQLITE_FILE, schemaFor } from "./sqlite-schema.js";
+import { readSqliteStore } from "./sqlite-store.js";
 
 async function exists(file: string): Promise<boolean> {
   try {
@@ -23,31 +26,51 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-/** The store in use when the OpenClaw version is unknown: whatever is on disk, SQLite first. */
-export async function detectStoreOnDisk(stateDir: string): Promise<PairingStore> {
-  if (await exists(path.join(stateDir, SQLITE_FILE))) return "sqlite";
-  if (await exists(path.join(stateDir, PAIRED_FILE))) return "files";
-  if (await exists(path.join(stateDir, "identity"))) return "files";
-  return "unknown";
+export interface StoreOnDisk {
+  store: PairingStore;
+  /** The database, when there is one. */
+  sqlite: SqliteOnDisk | null;
+}
+
+/**
+ * Which store holds the pairing state. SQLite only when state/openclaw.sqlite carries a 2026.8+ schema
+ * (user_version 15 or later): 2026.6.x and 2026.7.x create the file too (user_version 1) but pair in
+ * devices/*.json. With nothing on disk, `expected` (the store the OpenClaw version uses) decides.
+ */
+export async function detectStoreOnDisk(
+  stateDir: string,
+  expected: PairingStore = "unknown",
+): Promise<StoreOnDisk> {
+  const header = await readSqliteUserVersion(path.join(stateDir, SQLITE_FILE));
+  let sqlite: SqliteOnDisk | null = null;
+  if (header.ok) {
+    const found = schemaFor(header.userVersion);
+    sqlite = {
+      userVersion: header.userVersion,
+      schema: found.kind,
+      pairingStore: found.kind !== "older" && found.schema.pairingStore,
+    };
+    if (sqlite.pairingStore) return { store: "sqlite", sqlite };
+  } else if (!header.missing) {
+    sqlite = { userVersion: null, schema: null, pairingStore: false };
+  }
+  if ((await exists(path.join(stateDir, PAIRED_FILE))) || (await exists(path.join(stateDir, "identity"))))
+    return { store: "files", sqlite };
+  if (sqlite?.userVersion != null) return { store: "files", sqlite };
+  // an unreadable database with nothing else on disk: read it, so that its problem is reported
+  if (sqlite) return { store: expected === "files" ? "files" : "sqlite", sqlite };
+  return { store: expected, sqlite };
 }
 
 export interface SnapshotOptions {
   stateDir: string;
-  /** The store the installed OpenClaw uses; "unknown" reads whatever is on disk. */
+  /** The store the OpenClaw version uses ("unknown" when the version is): used only when the disk says nothing. */
   store: PairingStore;
   nowMs: number;
   read?: ReadOptions;
 }
 
-export async function readPairingSnapshot(opts: SnapshotOptions): Promise<PairingSnapshot> {
-  const store = opts.store === "unknown" ? await detectStoreOnDisk(opts.stateDir) : opts.store;
-  if (store === "sqlite") {
-    const [db, legacyDeviceAuthFile] = await Promise.all([
-      readSqliteStore(opts.stateDir, opts.nowMs),
-      deviceAuthFileExists(opts.stateDir),
-    ]);
-    return { store, ...db, legacyDeviceAuthFile };
-  }
+async function readFilesStore(opts: SnapshotOptions): Promise<PairingSnapshot> {
   const [identity, deviceAuth, paired, pending] = await Promise.all([
     readIdentityFile(opts.stateDir, opts.read),
     readDeviceAuthFile(opts.stateDir, opts.read),
@@ -55,7 +78,7 @@ export async function readPairingSnapshot(opts: SnapshotOptions): Promise<Pairin
     readPendingFile(opts.stateDir, opts.nowMs, opts.read),
   ]);
   return {
-    store,
+    store: "files",
     identity: identity.value,
     deviceAuth: deviceAuth.value,
     paired: paired.value,
@@ -63,4 +86,26 @@ export async function readPairingSnapshot(opts: SnapshotOptions): Promise<Pairin
     legacyDeviceAuthFile: deviceAuth.value !== null,
     problems: [...identity.problems, ...deviceAuth.problems, ...paired.problems, ...pending.problems],
   };
+}
+
+export async function readPairingSnapshot(opts: SnapshotOptions): Promise<PairingSnapshot> {
+  const onDisk = await detectStoreOnDisk(opts.stateDir, opts.store);
+  const withDb = (s: PairingSnapshot): PairingSnapshot =>
+    onDisk.sqlite ? { ...s, sqlite: onDisk.sqlite } : s;
+  if (onDisk.store === "sqlite") {
+    const [db, legacyDeviceAuthFile] = await Promise.all([
+      readSqliteStore(opts.stateDir, opts.nowMs),
+      deviceAuthFileExists(opts.stateDir),
+    ]);
+    const { schemaVersion, olderLayout, ...read } = db;
+    // a 2026.8+ number over the older table layout is not the pairing store after all
+    if (!olderLayout) return withDb({ store: "sqlite", ...read, legacyDeviceAuthFile });
+    const files = await readFilesStore(opts);
+    return { ...files, sqlite: { userVersion: schemaVersion, schema: "older", pairingStore: false } };
+  }
+  if (onDisk.store === "unknown") {
+    const files = await readFilesStore(opts);
+    return { ...files, store: "unknown" };
+  }
+  return withDb(await readFilesStore(opts));
 }

@@ -15,31 +15,21 @@ import type {
   StateProblem,
 } from "../../common/types.js";
 import { parsePairedDevice, parsePendingRequest } from "./records.js";
+import {
+  NEWEST_KNOWN_SCHEMA,
+  type PairingTable,
+  SQLITE_FILE,
+  type SqliteSchema,
+  schemaFor,
+} from "./sqlite-schema.js";
 
-export const SQLITE_FILE = "state/openclaw.sqlite";
-/** PRAGMA user_version of the schema this reader was written against (OpenClaw 2026.9.6). */
-export const KNOWN_SCHEMA_VERSION = 18;
+export { SQLITE_FILE };
+
 const BUSY_TIMEOUT_MS = 2_000;
 
 type SqliteModule = typeof import("node:sqlite");
 type Database = InstanceType<SqliteModule["DatabaseSync"]>;
 type Row = Record<string, unknown>;
-
-const REQUIRED_COLUMNS: Record<string, string[]> = {
-  device_identities: ["identity_key", "device_id", "public_key_pem"],
-  device_pairing_paired: [
-    "device_id",
-    "public_key",
-    "roles_json",
-    "scopes_json",
-    "approved_scopes_json",
-    "tokens_json",
-    "created_at_ms",
-    "approved_at_ms",
-  ],
-  device_pairing_pending: ["request_id", "device_id", "public_key", "roles_json", "scopes_json", "ts"],
-  device_auth_tokens: ["device_id", "role", "scopes_json", "updated_at_ms"],
-};
 
 export interface SqliteRead {
   identity: LocalIdentity | null;
@@ -47,6 +37,10 @@ export interface SqliteRead {
   paired: PairedDevice[];
   pending: PendingRequest[];
   problems: StateProblem[];
+  /** PRAGMA user_version as read, when the database could be opened. */
+  schemaVersion: number | null;
+  /** The tables lack the 2026.8 pairing columns: an older layout, not the pairing store (read the files). */
+  olderLayout: boolean;
 }
 
 /** node:sqlite, where this runtime has it (Node 22.13+); undefined on older runtimes. */
@@ -58,7 +52,14 @@ export function loadNodeSqlite(): SqliteModule | undefined {
   }
 }
 
-const EMPTY: Omit<SqliteRead, "problems"> = { identity: null, deviceAuth: null, paired: [], pending: [] };
+const EMPTY: Omit<SqliteRead, "problems"> = {
+  identity: null,
+  deviceAuth: null,
+  paired: [],
+  pending: [],
+  schemaVersion: null,
+  olderLayout: false,
+};
 
 function jsonColumn(value: unknown): unknown {
   if (typeof value !== "string") return value ?? undefined;
@@ -92,23 +93,51 @@ function openReadOnly(sqlite: SqliteModule, file: string): Database {
   return new sqlite.DatabaseSync(file, { readOnly: true, timeout: BUSY_TIMEOUT_MS } as { readOnly: boolean });
 }
 
-function schemaProblems(db: Database, file: string): StateProblem[] {
+function tableColumns(db: Database, table: string): Set<string> {
+  return new Set((db.prepare(`PRAGMA table_info(${table})`).all() as Row[]).map((r) => String(r.name)));
+}
+
+interface SchemaCheck {
+  version: number;
+  schema: SqliteSchema | null;
+  problems: StateProblem[];
+  olderLayout: boolean;
+}
+
+/** Which known layout the database has (sqlite-schema.ts), and what it lacks of it. */
+function checkSchema(db: Database, file: string): SchemaCheck {
+  const version = num((db.prepare("PRAGMA user_version").get() as Row | undefined)?.user_version) ?? 0;
+  const found = schemaFor(version);
+  if (found.kind === "older" || !found.schema.columns)
+    return { version, schema: null, problems: [], olderLayout: true };
+  const { schema } = found;
   const problems: StateProblem[] = [];
-  const version = num((db.prepare("PRAGMA user_version").get() as Row | undefined)?.user_version);
-  for (const [table, columns] of Object.entries(REQUIRED_COLUMNS)) {
-    const have = new Set(
-      (db.prepare(`PRAGMA table_info(${table})`).all() as Row[]).map((r) => String(r.name)),
-    );
+  let markersMissing = 0;
+  for (const [table, columns] of Object.entries(schema.columns ?? {}) as [
+    PairingTable,
+    readonly string[],
+  ][]) {
+    const have = tableColumns(db, table);
+    const markers = schema.markers?.[table] ?? [];
+    if (have.size > 0 && markers.some((c) => !have.has(c))) markersMissing++;
     const missing = have.size === 0 ? ["(table)"] : columns.filter((c) => !have.has(c));
     if (missing.length > 0) {
       problems.push({
         file: `${file} (table ${table})`,
-        problem: `${have.size === 0 ? "table is missing" : `lacks column ${missing.join(", ")}`} (schema version ${version ?? "?"}, this watchdog knows ${KNOWN_SCHEMA_VERSION})`,
+        problem: `${have.size === 0 ? "table is missing" : `lacks column ${missing.join(", ")}`} (schema version ${version}, this watchdog knows up to ${NEWEST_KNOWN_SCHEMA})`,
         hint: "update openclaw-scope-watchdog, or run `openclaw devices list --json` to see the pairing state",
       });
     }
   }
-  return problems;
+  // a known 2026.8+ number over the 2026.6/2026.7 table layout: not the pairing store
+  if (markersMissing > 0 && found.kind === "known")
+    return { version, schema, problems: [], olderLayout: true };
+  return { version, schema, problems, olderLayout: false };
+}
+
+/** SELECT list of one table from the schema entry (token and key columns are never in it). */
+function selectList(schema: SqliteSchema, table: PairingTable, except: readonly string[] = []): string {
+  return (schema.columns?.[table] ?? []).filter((c) => !except.includes(c)).join(", ");
 }
 
 /** The columns both pairing tables share, as a pairing record (device_pairing_paired / _pending). */
@@ -149,12 +178,16 @@ function readIdentity(db: Database, file: string, problems: StateProblem[]): Loc
   }
 }
 
-function readPaired(db: Database, file: string, problems: StateProblem[]): PairedDevice[] {
+function readPaired(
+  db: Database,
+  schema: SqliteSchema,
+  file: string,
+  problems: StateProblem[],
+): PairedDevice[] {
   // json_remove drops each token string inside SQLite, so only token metadata is returned.
   const rows = db
     .prepare(
-      `SELECT device_id, public_key, display_name, platform, device_family, client_id, client_mode, role,
-              roles_json, scopes_json, approved_scopes_json, remote_ip, created_at_ms, approved_at_ms,
+      `SELECT ${selectList(schema, "device_pairing_paired", ["tokens_json"])},
               (SELECT json_group_object(t.key, json_remove(t.value, '$.token'))
                  FROM json_each(CASE WHEN json_valid(p.tokens_json) AND json_type(p.tokens_json) = 'object'
                                      THEN p.tokens_json ELSE '{}' END) AS t
@@ -181,13 +214,15 @@ function readPaired(db: Database, file: string, problems: StateProblem[]): Paire
   return out;
 }
 
-function readPending(db: Database, file: string, nowMs: number, problems: StateProblem[]): PendingRequest[] {
+function readPending(
+  db: Database,
+  schema: SqliteSchema,
+  file: string,
+  nowMs: number,
+  problems: StateProblem[],
+): PendingRequest[] {
   const rows = db
-    .prepare(
-      `SELECT request_id, device_id, public_key, display_name, platform, device_family, client_id, client_mode,
-              role, roles_json, scopes_json, remote_ip, silent, is_repair, ts, refreshed_at_ms
-         FROM device_pairing_pending`,
-    )
+    .prepare(`SELECT ${selectList(schema, "device_pairing_pending")} FROM device_pairing_pending`)
     .all() as Row[];
   const out: PendingRequest[] = [];
   for (const row of rows) {
@@ -280,13 +315,25 @@ export async function readSqliteStore(
   let db: Database | undefined;
   try {
     db = openReadOnly(sqlite, file);
-    const problems = schemaProblems(db, file);
-    if (problems.length > 0) return { ...EMPTY, problems };
+    const checked = checkSchema(db, file);
+    const base = { ...EMPTY, schemaVersion: checked.version };
+    if (checked.olderLayout || !checked.schema) return { ...base, olderLayout: true, problems: [] };
+    if (checked.problems.length > 0) return { ...base, problems: checked.problems };
+    const { schema } = checked;
+    const problems: StateProblem[] = [];
     const identity = readIdentity(db, file, problems);
-    const paired = readPaired(db, file, problems);
-    const pending = readPending(db, file, nowMs, problems);
+    const paired = readPaired(db, schema, file, problems);
+    const pending = readPending(db, schema, file, nowMs, problems);
     const deviceAuth = identity ? readDeviceAuth(db, file, identity.deviceId) : null;
-    return { identity, deviceAuth, paired, pending, problems };
+    return {
+      identity,
+      deviceAuth,
+      paired,
+      pending,
+      problems,
+      schemaVersion: checked.version,
+      olderLayout: false,
+    };
   } catch (err) {
     const message = String((err as Error).message);
     const hint = /not a database|malformed/i.test(message)
