@@ -1,6 +1,8 @@
 // Removing secrets from notification text: every known secret by value, and token-shaped key=value pairs,
 // bearer credentials and URL passwords by pattern. Pure.
 
+import { cleanText } from "./clean-text.js";
+
 const REDACTED = "[redacted]";
 
 const PATTERNS: [RegExp, string][] = [
@@ -31,8 +33,8 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   );
 }
 
-/** The end of a stream, redacted, for logs and the audit log. */
+/** The end of a stream, redacted and without control or bidi characters, for logs and the audit log. */
 export function excerpt(text: string, secrets: readonly string[], max = 600): string {
-  const t = text.trim();
+  const t = cleanText(text, Number.MAX_SAFE_INTEGER).trim();
   return redactSecrets(t.length > max ? `…${t.slice(-max)}` : t, secrets);
 }

@@ -33,6 +33,8 @@ interface StartOptions {
   config: Record<string, unknown>;
   env?: NodeJS.ProcessEnv;
   configFile?: string;
+  /** The clock the watchdog is given (default Date.now): a test can move it. */
+  now?: () => number;
 }
 
 /** The real dependencies for a test: HOME and XDG_STATE_HOME under `root`, the log captured. */
@@ -63,6 +65,7 @@ function testDeps(opts: StartOptions, secrets: () => readonly string[]) {
       dataDir,
       secrets,
     }),
+    ...(opts.now ? { now: opts.now } : {}),
     onEvaluated: (e) => {
       evaluations.push(e);
     },

@@ -23,6 +23,9 @@ export interface FakeControl {
   approveAddsRole?: string;
   approveSetsKey?: string;
   approveTouchesOthers?: boolean;
+  approveViaGateway?: { url: string; persistFirst?: boolean };
+  crash?: "list" | "approve";
+  garbage?: "list" | "approve";
 }
 
 export interface FakeCall {
