@@ -4,19 +4,20 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createCoalescedSaver } from "../../src/common/coalesced-save.js";
 
-function setup(fail = false) {
+function setup(failing = false) {
+  const disk = { full: failing };
   const written: number[] = [];
   const errors: unknown[] = [];
   const saver = createCoalescedSaver<number>({
     intervalMs: 1_000,
     save: async (v) => {
       await new Promise((r) => setTimeout(r, 5));
-      if (fail) throw new Error("disk full");
+      if (disk.full) throw new Error("disk full");
       written.push(v);
     },
     onError: (err) => errors.push(err),
   });
-  return { saver, written, errors };
+  return { saver, written, errors, disk };
 }
 
 describe("the coalesced saver", () => {
@@ -65,7 +66,42 @@ describe("the coalesced saver", () => {
     await vi.advanceTimersByTimeAsync(10);
     expect(String(t.errors[0])).toContain("disk full");
     t.saver.set(2);
-    await vi.advanceTimersByTimeAsync(1_100);
+    // after the retry wait (twice the interval after one failure)
+    await vi.advanceTimersByTimeAsync(2_100);
     expect(t.errors).toHaveLength(2);
+  });
+
+  it("a value whose write failed is written again later without a new change, and by flush once there is room", async () => {
+    const t = setup(true);
+    t.saver.set(1);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(t.errors).toHaveLength(1);
+    // still full: it retries, but waits longer each time (no error line every interval)
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(t.errors.length).toBeGreaterThan(1);
+    expect(t.errors.length).toBeLessThan(10);
+    t.disk.full = false;
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(t.written).toEqual([1]);
+    // full again, and stopped before the retry: stop tries once, and returns
+    t.disk.full = true;
+    t.saver.set(2);
+    await vi.advanceTimersByTimeAsync(10);
+    const stopping = t.saver.stop();
+    await vi.advanceTimersByTimeAsync(10);
+    await stopping;
+    expect(t.written).toEqual([1]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("stop writes a value whose write failed before, once there is room", async () => {
+    const t = setup(true);
+    t.saver.set(1);
+    await vi.advanceTimersByTimeAsync(10);
+    t.disk.full = false;
+    const stopping = t.saver.stop();
+    await vi.advanceTimersByTimeAsync(10);
+    await stopping;
+    expect(t.written).toEqual([1]);
   });
 });

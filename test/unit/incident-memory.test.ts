@@ -135,6 +135,8 @@ describe("the daemon's memory of a state directory", () => {
     expect(errors).toEqual([
       "cannot read the stored incidents; starting without them",
       "cannot save the open incidents; keeping them in memory",
+      // stop tries the unsaved value once more
+      "cannot save the open incidents; keeping them in memory",
     ]);
   });
 });
