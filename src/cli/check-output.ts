@@ -16,6 +16,11 @@ export interface CheckJson {
     configPath: string;
     /** PRAGMA user_version of state/openclaw.sqlite, when there is one (15+ is the 2026.8+ pairing store). */
     schemaVersion: number | null;
+    /** Which source told the version: openclaw.bin, PATH, lastTouchedVersion, gateway hello-ok, gateway service,
+     * gateway process, global install or openclaw --version; null when none did. */
+    versionSource: string | null;
+    /** Every source that answered, in the order asked (they disagree after an upgrade without a restart). */
+    versionsSeen: { source: string; version: string; from: string | null; running: boolean }[];
   };
   gateway: { port: number; bind: string; authMode: string | null };
   requiredScopes: string[];
@@ -33,6 +38,8 @@ export function checkJson(i: Inspection): CheckJson {
       bin: i.install.bin,
       configPath: i.location.configPath,
       schemaVersion: i.snapshot.sqlite?.userVersion ?? null,
+      versionSource: i.install.versionSource ?? null,
+      versionsSeen: i.install.versionsSeen ?? [],
     },
     gateway: { port: i.gateway.port, bind: i.gateway.bind, authMode: i.gateway.authMode },
     requiredScopes: i.requiredScopes,
@@ -73,7 +80,9 @@ export function formatFinding(f: Finding, style: Style, shownFixes: Set<string> 
 
 export function formatCheck(i: Inspection, style: Style): string {
   const out: string[] = [];
-  const version = i.install.version ? `OpenClaw ${i.install.version}` : "OpenClaw (version unknown)";
+  const version = i.install.version
+    ? `OpenClaw ${i.install.version}${i.install.versionSource ? ` (from ${i.install.versionSource})` : ""}`
+    : "OpenClaw (version unknown)";
   out.push(
     `${style.bold(version)} ${style.dim(`· state ${i.location.stateDir} (${i.store}${i.snapshot.sqlite?.userVersion != null ? `, state/openclaw.sqlite schema ${i.snapshot.sqlite.userVersion}` : ""}) · gateway 127.0.0.1:${i.gateway.port}${i.gateway.authMode ? ` (${i.gateway.authMode} auth)` : ""}`)}`,
   );

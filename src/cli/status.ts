@@ -126,7 +126,7 @@ export function formatStatus(r: StatusReport, style: Style): string {
   const states = r.instances ?? [{ profile: null, openclaw: oc, mode: w.mode }];
   for (const s of states)
     out.push(
-      `${s.profile ? `${style.bold(`[${s.profile}]`)} ` : ""}${style.bold(s.openclaw.version ? `OpenClaw ${s.openclaw.version}` : "OpenClaw (version unknown)")}  ${style.dim(`state ${s.openclaw.stateDir ?? "(not found)"} (${s.openclaw.store ?? "unknown"})${r.instances ? ` · ${s.mode}` : ""}`)}`,
+      `${s.profile ? `${style.bold(`[${s.profile}]`)} ` : ""}${style.bold(s.openclaw.version ? `OpenClaw ${s.openclaw.version}` : "OpenClaw (version unknown)")}${s.openclaw.versionSource ? style.dim(` (from ${s.openclaw.versionSource})`) : ""}  ${style.dim(`state ${s.openclaw.stateDir ?? "(not found)"} (${s.openclaw.store ?? "unknown"})${r.instances ? ` · ${s.mode}` : ""}`)}`,
     );
   if (r.device) {
     const d = r.device;

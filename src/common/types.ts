@@ -47,10 +47,39 @@ export interface OpenClawInstall {
   via: "package.json" | "--version" | null;
   /** Why the version is unknown, when it is. */
   problem: string | null;
+  /** Which source answered (the first of VERSION_SOURCES that did); null when none did. */
+  versionSource?: VersionSource | null;
+  /** The file or process that told it (a package.json, openclaw.json, a service file, a pid). */
+  versionFrom?: string | null;
+  /** Every source consulted that answered, in order (a disagreement is openclaw-version-mismatch). */
+  versionsSeen?: VersionSighting[];
+}
+
+/** Where the OpenClaw version can come from, in the order they are asked. */
+export const VERSION_SOURCES = [
+  "openclaw.bin",
+  "PATH",
+  "lastTouchedVersion",
+  "gateway hello-ok",
+  "gateway service",
+  "gateway process",
+  "global install",
+  "openclaw --version",
+] as const;
+export type VersionSource = (typeof VERSION_SOURCES)[number];
+
+export interface VersionSighting {
+  source: VersionSource;
+  version: string;
+  from: string | null;
+  /** The gateway that is running now (hello-ok, or the process listening on its port), not a file on disk. */
+  running: boolean;
 }
 
 /** The parts of openclaw.json the watchdog needs. */
 export interface GatewaySettings {
+  /** meta.lastTouchedVersion: the OpenClaw version that last wrote openclaw.json. */
+  lastTouchedVersion?: string | null;
   port: number;
   bind: string;
   /** gateway.auth.mode, or what the configured secret implies; null when nothing is configured. */

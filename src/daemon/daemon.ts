@@ -132,6 +132,7 @@ export class Daemon {
         version: i?.install.version ?? null,
         stateDir: this.location?.stateDir ?? null,
         store: i?.store ?? null,
+        versionSource: i?.install.versionSource ?? null,
       },
       lastEvaluation: this.lastEvaluation,
       lastReconcileAtMs: this.lastReconcileAtMs,
@@ -373,6 +374,7 @@ export class Daemon {
         nowMs: started,
         lastGood: this.lastGood,
         install: this.install,
+        helloVersion: this.connection?.status().hello?.serverVersion ?? null,
         ...(this.deps.target ? { target: this.deps.target } : {}),
         killSwitchFile: killSwitchPath(cfg.remediation, this.deps.stateStore.dir),
       });

@@ -2,6 +2,7 @@
 // state, and what is wrong with it. Shared by `check`, `fix` and the daemon's reconcile.
 
 import { access } from "node:fs/promises";
+import os from "node:os";
 import { readKillSwitch } from "../actions/remediate/kill-switch.js";
 import type { LastGoodState, OpenClawInstall, PairingStore } from "../common/types.js";
 import { locateOpenClaw, type OpenClawLocation } from "../config/openclaw-paths.js";
@@ -10,6 +11,7 @@ import type { Inspection } from "../detect/inspection.js";
 import { assessState } from "../detect/inspection.js";
 import { parseOpenClawVersion, storeForVersion } from "../detect/version.js";
 import { findOpenClaw } from "../sources/host/openclaw-install.js";
+import { discoverOpenClaw } from "../sources/host/openclaw-version.js";
 import { readGatewaySettings } from "../sources/state/openclaw-config.js";
 import { findUnsafeStatePaths } from "../sources/state/path-safety.js";
 import { readPairingSnapshot } from "../sources/state/snapshot.js";
@@ -23,8 +25,11 @@ export interface InspectOptions {
   stateDirFlag?: string | undefined;
   profileFlag?: string | undefined;
   lastGood?: LastGoodState | null;
-  /** A version already learnt (the daemon caches it); skips looking for the executable. */
+  /** A version already learnt (the daemon caches it): used when no cheaper source answers, instead of running
+   * `openclaw --version` again. */
   install?: OpenClawInstall;
+  /** server.version from hello-ok on the daemon's own gateway connection. */
+  helloVersion?: string | null;
   /** The remediation kill switch, read for a remediation-halted finding (the daemon and fix pass it). */
   killSwitchFile?: string | null;
   /** Whose state folders must these be (default: this process's uid; null: not checked). */
@@ -68,12 +73,23 @@ export async function inspectOpenClaw(opts: InspectOptions): Promise<Inspection>
   const location = locate(opts);
   if (!(await stateDirExists(location))) throw new NoOpenClawStateError(location);
   const uid = opts.uid === undefined ? (process.getuid?.() ?? null) : opts.uid;
-  const [install, gatewayRead, unsafePaths, killSwitch] = await Promise.all([
-    opts.install ?? findOpenClaw({ configuredBin: opts.config.openclaw.bin, env: opts.env }),
+  const [gatewayRead, unsafePaths, killSwitch] = await Promise.all([
     readGatewaySettings(location.configPath, opts.env, location.portOverride),
     findUnsafeStatePaths(location.stateDir, uid),
     opts.killSwitchFile ? readKillSwitch(opts.killSwitchFile) : null,
   ]);
+  const discovered = await discoverOpenClaw({
+    configuredBin: opts.config.openclaw.bin,
+    env: opts.env,
+    home: opts.env.HOME?.trim() || os.homedir(),
+    lastTouchedVersion: gatewayRead.settings.lastTouchedVersion ?? null,
+    configPath: location.configPath,
+    helloVersion: opts.helloVersion ?? null,
+    profile: location.profile,
+    port: gatewayRead.settings.port,
+    allowExec: !opts.install?.version,
+  });
+  const install = discovered.version || !opts.install?.version ? discovered : opts.install;
   const version = install.version ? parseOpenClawVersion(install.version) : null;
   const store: PairingStore = version ? storeForVersion(version) : "unknown";
   const snapshot = await readPairingSnapshot({ stateDir: location.stateDir, store, nowMs: opts.nowMs });
@@ -96,14 +112,15 @@ export function createOpenClawPort(env: NodeJS.ProcessEnv): OpenClawPort {
   return {
     locate: (config, target = {}) => locate({ config, env, ...target }),
     exists: stateDirExists,
-    findInstall: (bin) => findOpenClaw({ configuredBin: bin, env }),
-    inspect: ({ config, nowMs, lastGood, install, target = {}, killSwitchFile }) =>
+    findInstall: (bin) => findOpenClaw({ configuredBin: bin, env, allowExec: false }),
+    inspect: ({ config, nowMs, lastGood, install, target = {}, killSwitchFile, helloVersion }) =>
       inspectOpenClaw({
         config,
         env,
         nowMs,
         lastGood,
         ...(install ? { install } : {}),
+        ...(helloVersion ? { helloVersion } : {}),
         ...(killSwitchFile ? { killSwitchFile } : {}),
         ...target,
       }),

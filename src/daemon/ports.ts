@@ -45,7 +45,7 @@ export interface LogTailOptions {
 /** What the daemon needs from its own gateway connection (src/sources/gateway/connection.ts). */
 export interface ConnectionLike extends Stoppable {
   state(): string;
-  status(): { pausedReason: string | null };
+  status(): { pausedReason: string | null; hello?: { serverVersion: string | null } | null };
   /** Reconnects now from a pause or backoff, with new URL or credentials when they changed. */
   resume(next?: { url?: string; auth?: { mode: string | null; secret: Secret | null } }): void;
   deviceId(): string | null;
@@ -79,6 +79,8 @@ export interface OpenClawPort {
     target?: OpenClawTarget;
     /** The remediation kill switch, read cheaply on every look for the remediation-halted finding. */
     killSwitchFile?: string;
+    /** server.version from hello-ok on the watchdog's own connection: the running gateway's version. */
+    helloVersion?: string | null;
   }): Promise<Inspection>;
 }
 
@@ -119,7 +121,12 @@ export interface DaemonStatus {
   startedAtMs: number;
   mode: "starting" | "waiting" | "watching" | "stopped";
   waitingFor: string | null;
-  openclaw: { version: string | null; stateDir: string | null; store: string | null };
+  openclaw: {
+    version: string | null;
+    stateDir: string | null;
+    store: string | null;
+    versionSource?: string | null;
+  };
   lastEvaluation: { atMs: number; trigger: string; durationMs: number } | null;
   lastReconcileAtMs: number | null;
   stateChangedAtMs: number | null;

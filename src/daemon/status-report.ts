@@ -64,7 +64,13 @@ export interface StatusReport {
     mode: DaemonStatus["mode"];
     waitingFor: string | null;
   };
-  openclaw: { version: string | null; stateDir: string | null; store: string | null };
+  openclaw: {
+    version: string | null;
+    stateDir: string | null;
+    store: string | null;
+    /** Which source told the version (openclaw.bin, PATH, lastTouchedVersion, gateway hello-ok, …). */
+    versionSource?: string | null;
+  };
   device: {
     deviceId: string;
     paired: boolean;

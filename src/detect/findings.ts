@@ -287,7 +287,8 @@ export function detectFindings(input: DetectInput): Finding[] {
     findings.push({
       code: "openclaw-version-unknown",
       severity: "info",
-      message: "The installed OpenClaw version is unknown; using the rules of 2026.4.25 to 2026.7.x.",
+      message:
+        "The OpenClaw version is unknown (no openclaw.bin, no `openclaw` on PATH, no meta.lastTouchedVersion in openclaw.json, no gateway service, process or global install that tells it); using the rules of 2026.4.25 to 2026.7.x.",
       impact: "Which scopes are required depends on the version (operator.admin before 2026.4.25).",
       fix: {
         command: "scope-watchdog config validate",

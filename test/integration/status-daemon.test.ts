@@ -83,7 +83,12 @@ describe("scope-watchdog status against a running daemon", () => {
     const healthy = await statusJson(t.env);
     expect(healthy.code).toBe(0);
     expect(healthy.report.watchdog.mode).toBe("watching");
-    expect(healthy.report.openclaw).toEqual({ version: "2026.4.20", stateDir: t.state.dir, store: "files" });
+    expect(healthy.report.openclaw).toEqual({
+      version: "2026.4.20",
+      versionSource: "openclaw.bin",
+      stateDir: t.state.dir,
+      store: "files",
+    });
     expect(healthy.report.device).toMatchObject({
       deviceId: t.id.deviceId,
       paired: true,

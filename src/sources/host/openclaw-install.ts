@@ -7,7 +7,7 @@ import type { OpenClawInstall } from "../../common/types.js";
 
 const VERSION_IN_TEXT = /\b(\d{4}\.\d{1,2}\.\d{1,3}(?:-[0-9A-Za-z.]+)?)\b/;
 
-async function isExecutable(file: string): Promise<boolean> {
+export async function isExecutable(file: string): Promise<boolean> {
   try {
     await access(file, constants.X_OK);
     return true;
@@ -27,7 +27,7 @@ export async function findOnPath(name: string, pathEnv: string | undefined): Pro
 }
 
 /** The version in the `openclaw` package.json that owns the resolved executable (npm's bin links point into it). */
-async function versionFromPackage(bin: string): Promise<string | null> {
+export async function versionFromPackage(bin: string): Promise<string | null> {
   let dir: string;
   try {
     dir = path.dirname(await realpath(bin));
@@ -51,18 +51,26 @@ async function versionFromPackage(bin: string): Promise<string | null> {
   return null;
 }
 
-async function versionFromCli(
+const EXEC_MEMO_MS = 10 * 60_000;
+const execMemo = new Map<string, { version: string | null; atMs: number }>();
+
+/** `openclaw --version`, remembered for ten minutes per executable: it takes seconds. */
+export async function versionFromCli(
   bin: string,
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
 ): Promise<string | null> {
+  const memo = execMemo.get(bin);
+  if (memo && Date.now() - memo.atMs < EXEC_MEMO_MS) return memo.version;
   // loaded only here: a one-shot `check` that finds the package.json never pays for child_process
   const { execFile } = await import("node:child_process");
-  return new Promise((resolve) => {
+  const version = await new Promise<string | null>((resolve) => {
     execFile(bin, ["--version"], { env, timeout: timeoutMs, maxBuffer: 64 * 1024 }, (_err, stdout) => {
       resolve(VERSION_IN_TEXT.exec(String(stdout))?.[1] ?? null);
     });
   });
+  execMemo.set(bin, { version, atMs: Date.now() });
+  return version;
 }
 
 export async function findOpenClaw(opts: {

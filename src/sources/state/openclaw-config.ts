@@ -51,6 +51,7 @@ export function resolveGatewaySettings(
   const autoApprove = get(raw, ["gateway", "nodes", "pairing", "autoApproveLocal"]);
   const bind = get(raw, ["gateway", "bind"]);
   const gatewayMode = get(raw, ["gateway", "mode"]);
+  const touched = get(raw, ["meta", "lastTouchedVersion"]);
   return {
     port:
       portOverride ??
@@ -63,6 +64,7 @@ export function resolveGatewaySettings(
     mode: typeof gatewayMode === "string" ? gatewayMode : null,
     configProblem: null,
     source,
+    lastTouchedVersion: typeof touched === "string" && touched.trim() ? touched.trim() : null,
   };
 }
 
