@@ -11,8 +11,10 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (err: unknown) => {
-    process.stderr.write(`scope-watchdog: ${String(err)}\n`);
+  async (err: unknown) => {
+    // main redacts what it prints; this is the last resort when main itself failed
+    const { redact } = await import("../common/redact.js");
+    process.stderr.write(`scope-watchdog: ${redact(String(err))}\n`);
     process.exitCode = 2;
   },
 );

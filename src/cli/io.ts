@@ -1,6 +1,7 @@
 // What a command may touch of the process: its streams, environment and clock. Tests pass their own.
 
 import os from "node:os";
+import { redact } from "../common/redact.js";
 import { colourWanted, createStyle, type Style } from "./style.js";
 
 export interface Io {
@@ -19,6 +20,32 @@ export function processIo(): Io {
     now: Date.now,
     home: os.homedir(),
   };
+}
+
+/**
+ * `io` whose stdout and stderr pass every string through the one redactor (common/redact.ts): whatever a command
+ * prints (check, fix, status, errors, the daemon's log lines) leaves without the secrets the process has read.
+ */
+export function redactingIo(io: Io): Io {
+  const wrap = <S extends NodeJS.WritableStream>(stream: S): S =>
+    new Proxy(stream, {
+      get(target, prop, receiver) {
+        if (prop === "write")
+          return (chunk: unknown, ...rest: unknown[]) =>
+            (target.write as (...a: unknown[]) => boolean).call(
+              target,
+              typeof chunk === "string"
+                ? redact(chunk)
+                : chunk instanceof Uint8Array
+                  ? redact(Buffer.from(chunk).toString("utf8"))
+                  : chunk,
+              ...rest,
+            );
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+  return { ...io, stdout: wrap(io.stdout), stderr: wrap(io.stderr) };
 }
 
 export function styleFor(io: Io, stream: "stdout" | "stderr" = "stdout"): Style {

@@ -4,7 +4,7 @@ import { VERSION } from "../common/version.js";
 import { type CommandSpec, type OptionSpec, parseCommandLine } from "./args.js";
 import type { runCheck } from "./check.js";
 import type { runFix } from "./fix.js";
-import { EXIT, type Io, print, processIo } from "./io.js";
+import { EXIT, type Io, print, processIo, redactingIo } from "./io.js";
 import type { runPairCommand } from "./pair.js";
 import type { runDaemon } from "./run.js";
 import type { runService } from "./service.js";
@@ -145,7 +145,8 @@ const COMMANDS: readonly Command[] = [
 ];
 
 /** Runs the CLI and resolves to the exit code; expected failures print one clear message on stderr. */
-export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+export async function main(argv: string[], rawIo: Io = processIo()): Promise<number> {
+  const io = redactingIo(rawIo);
   // --no-color anywhere turns colour off (as NO_COLOR=1 does)
   if (argv.includes("--no-color")) io.env.NO_COLOR = "1";
   const parsed = parseCommandLine(

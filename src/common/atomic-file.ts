@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { chmod, lstat, mkdir, open, rm } from "node:fs/promises";
 import path from "node:path";
+import { redactor } from "./redact.js";
 
 /** Creates `dir` (and parents) with mode 0700 if missing; tightens an existing one we own. */
 export async function ensurePrivateDir(dir: string): Promise<void> {
@@ -57,7 +58,10 @@ export interface AtomicWriteOptions {
   privateDir?: boolean;
 }
 
-/** Replaces `file` with `data` so readers see the old or the new content, never a mix; mode 0600. */
+/**
+ * Replaces `file` with `data` so readers see the old or the new content, never a mix; mode 0600. Text passes
+ * through the redactor's registered secrets first (the watchdog's state files never hold a secret).
+ */
 export async function writeFileAtomic(
   file: string,
   data: string | Buffer,
@@ -68,6 +72,9 @@ export async function writeFileAtomic(
   await refuseSymlink(file);
   // loaded on first write, so commands that write nothing (check) never load it
   const { default: write } = await import("write-file-atomic");
-  await write(file, data, { mode: 0o600, fsync: true });
+  await write(file, typeof data === "string" ? redactor.redactKnown(data) : data, {
+    mode: 0o600,
+    fsync: true,
+  });
   await syncDir(dir);
 }

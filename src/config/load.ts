@@ -4,6 +4,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseJson5 } from "../common/json5.js";
+import { registerSecret, registerUrlSecret } from "../common/redact.js";
 import { defaultConfig } from "./defaults.js";
 import type { Config } from "./schema.js";
 
@@ -69,7 +70,15 @@ export async function readConfigFile(file: string): Promise<Config> {
   const { validateConfig } = await import("./validate.js");
   const v = validateConfig(raw);
   if (!v.ok) throw new ConfigError(file, v.issues);
+  registerConfigSecrets(v.config);
   return v.config;
+}
+
+/** The config's secrets, registered with the one redactor: the bot token and the URLs that act as passwords. */
+function registerConfigSecrets(c: Config): void {
+  registerSecret(c.notify.telegram.botToken);
+  registerUrlSecret(c.notify.ntfy.url);
+  registerUrlSecret(c.notify.webhook.url);
 }
 
 export function xdgConfigFile(env: NodeJS.ProcessEnv, home: string): string {

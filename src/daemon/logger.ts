@@ -1,20 +1,17 @@
 // The daemon's one logger: pino JSON lines on stdout (journald-friendly), readable lines on a terminal, and
-// every line scrubbed of the secrets the watchdog knows before it is written.
+// every line passed through the one redactor (common/redact.ts) before it is written.
 
 import pino from "pino";
 import type { Logger } from "../common/log.js";
+import { redact } from "../common/redact.js";
 
 export interface LogSink {
   write(line: string): void;
 }
 
-/** Replaces every occurrence of a known secret (and bearer-looking fields) in an already serialised line. */
+/** An already serialised line without the registered secrets, `getSecrets()` and credentials. */
 export function createScrubber(getSecrets: () => readonly string[]): (line: string) => string {
-  return (line) => {
-    let out = line;
-    for (const s of getSecrets()) if (s.length >= 8 && out.includes(s)) out = out.split(s).join("[redacted]");
-    return out;
-  };
+  return (line) => redact(line, { extra: getSecrets() });
 }
 
 const LEVEL_NAME: Record<number, string> = {

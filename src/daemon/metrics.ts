@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "../common/log.js";
+import { redact } from "../common/redact.js";
 import type { Severity } from "../common/types.js";
 import { isLoopbackHost, type ListenAddress } from "../config/schema-service.js";
 import type { Evaluation } from "../policy/evaluation.js";
@@ -367,7 +368,7 @@ export function createMetricsServer(opts: MetricsServerOptions): MetricsServer {
       const { createMetricsRegistry } = await import("./metrics-registry.js");
       if (stopping) throw new Error("the metrics server was stopped");
       const registry = createMetricsRegistry(opts.metrics, { processMetrics: true });
-      const srv = createServer(handler(() => registry.metrics()));
+      const srv = createServer(handler(async () => redact(await registry.metrics())));
       srv.requestTimeout = 5_000;
       await new Promise<void>((resolve, reject) => {
         srv.once("error", reject);

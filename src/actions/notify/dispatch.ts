@@ -7,6 +7,7 @@
 // success clears the memory so a later breakage is explained again.
 
 import type { Logger } from "../../common/log.js";
+import { redact } from "../../common/redact.js";
 import type { Channel, ChannelName, ChannelResult, Rendered } from "./channel.js";
 import { takes } from "./channel.js";
 
@@ -44,6 +45,9 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
     } catch (err) {
       r = { ok: false, attempts: 1, failure: "bug", reason: String(err) };
     }
+    // what a server answers (or an error says) may quote the URL, the token or the request: every channel's
+    // reason goes through the one redactor before it is logged or recorded
+    if (!r.ok) r = { ...r, reason: redact(r.reason, { shapes: true }) };
     const fields = { channel: c.name, code: n.codes[0], codes: n.codes, kind: n.kind, attempts: r.attempts };
     if (r.ok) {
       explained.forEach((k) => {

@@ -2,6 +2,7 @@
 // (https://core.telegram.org/bots/api#sendmessage). Plain text on purpose: names from pairing records are data,
 // never markup. The bot token is a secret: it lives only in the request URL and never reaches a log or a result.
 
+import { redact } from "../../common/redact.js";
 import type { Channel } from "./channel.js";
 import type { NetworkChannelEntry } from "./channels.js";
 import { createHttpChannel } from "./http.js";
@@ -55,7 +56,7 @@ export function createTelegramChannel(o: TelegramOptions): Channel {
     // what the Bot API answers may echo the request path, and with it the token: never let it through
     send: async (n, signal) => {
       const r = await http.send(n, signal);
-      return r.ok ? r : { ...r, reason: r.reason.split(o.botToken).join("[redacted]") };
+      return r.ok ? r : { ...r, reason: redact(r.reason, { extra: [o.botToken] }) };
     },
   };
 }

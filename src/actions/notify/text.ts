@@ -2,7 +2,7 @@
 // for people (message, impact, fix) and scrubbed of secrets. Pure (time zone and host passed in).
 
 import { codeInfo } from "../../common/finding-codes.js";
-import { scrubText } from "../../common/redact.js";
+import { redact } from "../../common/redact.js";
 import type { Notification, NotifyMember, RecoveryCause } from "../../policy/notify.js";
 import type { Rendered, WebhookPayload } from "./channel.js";
 
@@ -141,7 +141,7 @@ function bodyLines(n: Notification, tz: string | undefined): string[] {
 
 /** Title, body and webhook body of a notification, with `secrets` and token-like values removed. */
 export function renderNotification(n: Notification, opts: RenderOptions): Rendered {
-  const s = (text: string) => scrubText(text, opts.secrets);
+  const s = (text: string) => redact(text, { extra: opts.secrets, shapes: true });
   const title = s(titleOf(n));
   const body = s(bodyLines(n, opts.timeZone).join("\n"));
   const codes = n.kind === "rate-limited" ? (n.held?.codes ?? []) : n.members.map((m) => m.code);

@@ -9,7 +9,7 @@ import { lstat, open, rename } from "node:fs/promises";
 import path from "node:path";
 import { ensurePrivateDir, syncDir } from "../../common/atomic-file.js";
 import { cleanValue } from "../../common/clean-text.js";
-import { redactSecrets } from "../../common/redact.js";
+import { redact } from "../../common/redact.js";
 import type { RemediationAction } from "../../policy/remediate.js";
 
 export const AUDIT_FILE = "audit.jsonl";
@@ -128,7 +128,7 @@ export function createAuditLog(file: string, o: AuditLogOptions = {}): AuditLog 
       await currentSize(file);
     },
     append(entry) {
-      const line = `${redactSecrets(JSON.stringify(cleanValue(entry, AUDIT_TEXT_LIMITS)), secrets())}\n`;
+      const line = `${redact(JSON.stringify(cleanValue(entry, AUDIT_TEXT_LIMITS)), { extra: secrets(), shapes: true })}\n`;
       const next = queue.then(() => appendLine(file, line, maxBytes, keep));
       queue = next.catch(() => undefined);
       return next;

@@ -1,5 +1,7 @@
 // OpenClaw gateway log lines (JSON, src/logging/logger.ts) turned into observations: pure, no I/O, no clock.
 
+import { cleanField, cleanText } from "../../common/clean-text.js";
+import { type KnownSecret, redact } from "../../common/redact.js";
 import type { Observation, ObservationKind } from "../../common/types.js";
 
 /** Substrings every line that can matter contains; lines without any of them are ignored unparsed. */
@@ -36,11 +38,8 @@ export type ParsedLine =
   | { kind: "ignored" }
   | { kind: "skipped"; why: SkipReason };
 
-/** A secret to keep out of observations: the value itself or a holder (src/common/secret.ts) that reveals it. */
-export type KnownSecret = string | { reveal(): string };
-
 export interface ParseOptions {
-  /** Values that must never appear in an observation (gateway token, password); shorter than 4 characters are ignored. */
+  /** Values that must never appear in an observation (gateway token, password), besides the registered ones. */
   secrets?: readonly KnownSecret[];
   maxLineChars?: number;
 }
@@ -52,9 +51,6 @@ const REQUEST_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const DEVICE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const UUID_PREFIX_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{0,12}$/i;
 const TOKEN_RUN_RE = /[A-Za-z0-9_-]{32,}/g;
-const KEYED_SECRET_RE =
-  /\b(token|password|passwd|secret|api[_-]?key|authorization)(\s*[=:]\s*"?)([^\s",}]+)/gi;
-const BEARER_RE = /\b(bearer\s+)([^\s",}]+)/gi;
 const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** OpenClaw's pairing reasons and how their close reasons and client errors phrase them (connect-error-details.ts). */
@@ -98,26 +94,16 @@ function hasMarker(line: string): boolean {
   return false;
 }
 
-function secretValues(secrets: readonly KnownSecret[] | undefined): string[] {
-  const out: string[] = [];
-  for (const s of secrets ?? []) {
-    const v = typeof s === "string" ? s : s.reveal();
-    if (v.length >= 4) out.push(v);
-  }
-  // longest first, so a secret that contains another is removed whole
-  return out.sort((a, b) => b.length - a.length);
-}
-
-/** Removes known secrets, key=value credentials, bearer tokens and token-like runs (32+ base64url/hex characters). */
+/**
+ * The one redactor (known secrets in every form, credentials) and, stricter for a gateway's lines, every token-like
+ * run (32+ base64url/hex characters with letters and digits) but UUIDs and the ids in `keep`.
+ */
 export function scrubSecrets(
   text: string,
   secrets: readonly KnownSecret[] = [],
   keep: readonly string[] = [],
 ): string {
-  let out = text;
-  for (const s of secretValues(secrets)) out = out.split(s).join(REDACTED);
-  out = out.replace(KEYED_SECRET_RE, (_m, key: string, sep: string) => `${key}${sep}${REDACTED}`);
-  out = out.replace(BEARER_RE, (_m, pre: string) => `${pre}${REDACTED}`);
+  const out = redact(text, { extra: secrets });
   return out.replace(TOKEN_RUN_RE, (run) => {
     // request and connection ids are UUIDs (a close reason may cut one short); device ids are kept when named
     if (UUID_PREFIX_RE.test(run) || keep.includes(run)) return run;
@@ -125,8 +111,18 @@ export function scrubSecrets(
   });
 }
 
+/** Free text of a line (message, close reason): scrubbed, cleaned of control, bidi and invisible characters, cut. */
 function cut(text: string): string {
-  return text.length > MAX_TEXT_CHARS ? `${text.slice(0, MAX_TEXT_CHARS - 1)}…` : text;
+  return cleanText(text, MAX_TEXT_CHARS);
+}
+
+/** Longest short field kept (client id, reason, one scope), and the most scopes kept of a line. */
+const MAX_FIELD_CHARS = 128;
+const MAX_SCOPES = 64;
+
+/** A short field of a line (client id, reason, a scope): scrubbed, unsafe characters replaced, capped. */
+function short(text: string, secrets: readonly KnownSecret[] | undefined): string {
+  return cleanField(scrubSecrets(text, secrets), MAX_FIELD_CHARS);
 }
 
 function field(message: string, key: string): string | undefined {
@@ -221,10 +217,11 @@ function observation(
   // ids and scopes are matched to strict shapes above; free text goes through the scrubber
   if (fields.deviceId) o.deviceId = fields.deviceId;
   if (fields.requestId) o.requestId = fields.requestId;
-  if (fields.reason) o.reason = scrubSecrets(fields.reason, opts?.secrets);
-  if (fields.scopes) o.scopes = fields.scopes.map((s) => scrubSecrets(s, opts?.secrets));
-  if (fields.scopesFrom) o.scopesFrom = fields.scopesFrom.map((s) => scrubSecrets(s, opts?.secrets));
-  if (fields.clientId) o.clientId = scrubSecrets(fields.clientId, opts?.secrets);
+  if (fields.reason) o.reason = short(fields.reason, opts?.secrets);
+  if (fields.scopes) o.scopes = fields.scopes.slice(0, MAX_SCOPES).map((s) => short(s, opts?.secrets));
+  if (fields.scopesFrom)
+    o.scopesFrom = fields.scopesFrom.slice(0, MAX_SCOPES).map((s) => short(s, opts?.secrets));
+  if (fields.clientId) o.clientId = short(fields.clientId, opts?.secrets);
   if (fields.code !== undefined) o.code = fields.code;
   if (fields.gatewayPort !== undefined) o.gatewayPort = fields.gatewayPort;
   if (fields.closeReason) o.closeReason = cut(scrubSecrets(fields.closeReason, opts?.secrets, keep));

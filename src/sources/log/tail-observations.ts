@@ -2,9 +2,10 @@
 
 import { isUtf8 } from "node:buffer";
 import type { Logger } from "../../common/log.js";
+import type { KnownSecret } from "../../common/redact.js";
 import type { Observation } from "../../common/types.js";
 import type { LineCounters } from "./line-splitter.js";
-import { type KnownSecret, parseLogLine } from "./lines.js";
+import { parseLogLine } from "./lines.js";
 
 export interface ObservationMeta {
   /** The line is older than the replay window (read while catching up after a restart): record, do not alert. */

@@ -3,8 +3,9 @@
 // inode: 2026.4.x subsystem loggers keep writing the file of the day they were created after midnight (#47266).
 
 import { type Logger, silentLogger } from "../../common/log.js";
+import type { KnownSecret } from "../../common/redact.js";
 import type { Observation } from "../../common/types.js";
-import { type KnownSecret, MAX_LINE_CHARS } from "./lines.js";
+import { MAX_LINE_CHARS } from "./lines.js";
 import type { LogLocation } from "./location.js";
 import { FollowedFiles, type WarnOnce } from "./tail-files.js";
 import { createLineHandler, createTailCounters, type ObservationMeta } from "./tail-observations.js";

@@ -2,6 +2,7 @@
 
 import { lstat } from "node:fs/promises";
 import path from "node:path";
+import { cleanField } from "../../common/clean-text.js";
 import { deriveDeviceKey } from "../../common/device-key.js";
 import { isPendingLive } from "../../common/pairing.js";
 import type {
@@ -12,6 +13,7 @@ import type {
   StateProblem,
 } from "../../common/types.js";
 import {
+  MAX_FIELD_CHARS,
   parsePairedDevice,
   parsePendingRequest,
   parseRecordMap,
@@ -81,12 +83,18 @@ export async function readIdentityFile(
     }
     return { value: null, problems: [problem(stateDir, IDENTITY_FILE, r.problem, r.hint)] };
   }
-  const issues = recordIssues(r.value, IDENTITY, "", "(file)");
+  return identityFromJson(stateDir, r.value);
+}
+
+/** A parsed identity/device.json as this machine's identity (key derived from the PEM), or the problem. */
+export function identityFromJson(stateDir: string, value: unknown): Read<LocalIdentity | null> {
+  const file = path.join(stateDir, IDENTITY_FILE);
+  const issues = recordIssues(value, IDENTITY, "", "(file)");
   if (issues.length > 0) {
     const why = issues.join("; ");
     return { value: null, problems: [problem(stateDir, IDENTITY_FILE, `is not a device identity (${why})`)] };
   }
-  const id = r.value as { version: number; deviceId: string; publicKeyPem: string };
+  const id = value as { version: number; deviceId: string; publicKeyPem: string };
   if (id.version !== SUPPORTED_VERSION) {
     return { value: null, problems: [versionProblem(stateDir, IDENTITY_FILE, id.version)] };
   }
@@ -95,7 +103,7 @@ export async function readIdentityFile(
     return {
       value: {
         deviceId: key.deviceId,
-        storedDeviceId: id.deviceId,
+        storedDeviceId: cleanField(id.deviceId, MAX_FIELD_CHARS),
         publicKey: key.publicKey,
         source: file,
       },
@@ -117,13 +125,26 @@ export async function readDeviceAuthFile(
       value: null,
       problems: r.missing ? [] : [problem(stateDir, DEVICE_AUTH_FILE, r.problem, r.hint)],
     };
-  if (recordIssues(r.value, DEVICE_AUTH).length > 0) {
+  return deviceAuthFromJson(stateDir, r.value);
+}
+
+/** A parsed identity/device-auth.json as the token cache's metadata (token strings registered and dropped). */
+export function deviceAuthFromJson(stateDir: string, value: unknown): Read<DeviceAuthCache | null> {
+  const file = path.join(stateDir, DEVICE_AUTH_FILE);
+  const issues = recordIssues(value, DEVICE_AUTH, "", "(file)");
+  if (issues.length > 0) {
     return {
       value: null,
-      problems: [problem(stateDir, DEVICE_AUTH_FILE, "is not a device-auth token cache")],
+      problems: [
+        problem(
+          stateDir,
+          DEVICE_AUTH_FILE,
+          `is not a device-auth token cache (${issues.slice(0, 3).join("; ")})`,
+        ),
+      ],
     };
   }
-  const auth = r.value as { version: number; deviceId: string; tokens?: unknown };
+  const auth = value as { version: number; deviceId: string; tokens?: unknown };
   if (auth.version !== SUPPORTED_VERSION) {
     return { value: null, problems: [versionProblem(stateDir, DEVICE_AUTH_FILE, auth.version)] };
   }
@@ -134,7 +155,10 @@ export async function readDeviceAuthFile(
       problems: [problem(stateDir, DEVICE_AUTH_FILE, "tokens: expected an object keyed by role")],
     };
   }
-  return { value: { deviceId: auth.deviceId, tokens, source: file }, problems: [] };
+  return {
+    value: { deviceId: cleanField(auth.deviceId, MAX_FIELD_CHARS), tokens, source: file },
+    problems: [],
+  };
 }
 
 /** Whether identity/device-auth.json exists (on 2026.8+ its mere presence blocks every device-auth operation). */

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { lstat } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { cleanText } from "../../common/clean-text.js";
 import { deriveDeviceKey } from "../../common/device-key.js";
 import { isPendingLive } from "../../common/pairing.js";
 import type {
@@ -14,7 +15,15 @@ import type {
   PendingRequest,
   StateProblem,
 } from "../../common/types.js";
-import { parsePairedDevice, parsePendingRequest } from "./records.js";
+import {
+  MAX_LIST_ITEMS,
+  MAX_PROBLEMS,
+  MAX_RECORDS,
+  parsePairedDevice,
+  parsePendingRequest,
+  tooManyRecords,
+  toTokenSummary,
+} from "./records.js";
 import {
   NEWEST_KNOWN_SCHEMA,
   type PairingTable,
@@ -29,7 +38,7 @@ const BUSY_TIMEOUT_MS = 2_000;
 
 type SqliteModule = typeof import("node:sqlite");
 type Database = InstanceType<SqliteModule["DatabaseSync"]>;
-type Row = Record<string, unknown>;
+export type Row = Record<string, unknown>;
 
 export interface SqliteRead {
   identity: LocalIdentity | null;
@@ -192,25 +201,58 @@ function readPaired(
                  FROM json_each(CASE WHEN json_valid(p.tokens_json) AND json_type(p.tokens_json) = 'object'
                                      THEN p.tokens_json ELSE '{}' END) AS t
                 WHERE t.type = 'object') AS token_meta
-         FROM device_pairing_paired AS p`,
+         FROM device_pairing_paired AS p LIMIT ${MAX_RECORDS + 1}`,
     )
     .all() as Row[];
-  const out: PairedDevice[] = [];
-  for (const row of rows) {
-    const r = parsePairedDevice({
-      ...descriptorColumns(row),
-      approvedScopes: jsonColumn(row.approved_scopes_json),
-      tokens: jsonColumn(row.token_meta),
-      createdAtMs: num(row.created_at_ms),
-      approvedAtMs: num(row.approved_at_ms),
-    });
+  const where = `${file} (device_pairing_paired)`;
+  return recordsFromRows(rows, where, "device id", "device_id", pairedFromRow, problems);
+}
+
+/** One device_pairing_paired row (token strings already removed by the query) as a paired device, or why not. */
+export function pairedFromRow(row: Row): ParseResult<PairedDevice> {
+  return parsePairedDevice({
+    ...descriptorColumns(row),
+    approvedScopes: jsonColumn(row.approved_scopes_json),
+    tokens: jsonColumn(row.token_meta),
+    createdAtMs: num(row.created_at_ms),
+    approvedAtMs: num(row.approved_at_ms),
+  });
+}
+
+/** One device_pairing_pending row as a pending request, or why not. */
+export function pendingFromRow(row: Row): ParseResult<PendingRequest> {
+  return parsePendingRequest({
+    requestId: row.request_id,
+    ...descriptorColumns(row),
+    silent: num(row.silent) === 1,
+    isRepair: num(row.is_repair) === 1,
+    ts: num(row.ts),
+    refreshedAtMs: num(row.refreshed_at_ms),
+  });
+}
+
+type ParseResult<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+/** Rows (at most MAX_RECORDS + 1 selected) to records: a problem per bad row, capped, and one for too many. */
+export function recordsFromRows<T>(
+  rows: readonly Row[],
+  where: string,
+  what: string,
+  idColumn: string,
+  parse: (row: Row) => ParseResult<T>,
+  problems: StateProblem[],
+): T[] {
+  const out: T[] = [];
+  let bad = 0;
+  for (const row of rows.slice(0, MAX_RECORDS)) {
+    const r = parse(row);
     if (r.ok) out.push(r.value);
-    else
-      problems.push({
-        file: `${file} (device_pairing_paired)`,
-        problem: `row ${String(row.device_id)}: ${r.problem}`,
-      });
+    else if (++bad <= MAX_PROBLEMS)
+      problems.push({ file: where, problem: `row ${cleanText(String(row[idColumn]), 80)}: ${r.problem}` });
   }
+  if (bad > MAX_PROBLEMS)
+    problems.push({ file: where, problem: `and ${bad - MAX_PROBLEMS} more rows with problems` });
+  if (rows.length > MAX_RECORDS) problems.push(tooManyRecords(where, what, `more than ${MAX_RECORDS}`));
   return out;
 }
 
@@ -222,46 +264,47 @@ function readPending(
   problems: StateProblem[],
 ): PendingRequest[] {
   const rows = db
-    .prepare(`SELECT ${selectList(schema, "device_pairing_pending")} FROM device_pairing_pending`)
+    .prepare(
+      `SELECT ${selectList(schema, "device_pairing_pending")} FROM device_pairing_pending LIMIT ${MAX_RECORDS + 1}`,
+    )
     .all() as Row[];
-  const out: PendingRequest[] = [];
-  for (const row of rows) {
-    const r = parsePendingRequest({
-      requestId: row.request_id,
-      ...descriptorColumns(row),
-      silent: num(row.silent) === 1,
-      isRepair: num(row.is_repair) === 1,
-      ts: num(row.ts),
-      refreshedAtMs: num(row.refreshed_at_ms),
-    });
-    if (r.ok) {
-      if (isPendingLive(r.value, nowMs)) out.push(r.value);
-    } else {
-      problems.push({
-        file: `${file} (device_pairing_pending)`,
-        problem: `row ${String(row.request_id)}: ${r.problem}`,
-      });
-    }
-  }
-  return out;
+  const where = `${file} (device_pairing_pending)`;
+  return recordsFromRows(rows, where, "request id", "request_id", pendingFromRow, problems).filter((r) =>
+    isPendingLive(r, nowMs),
+  );
 }
+
+/** The most device_auth_tokens rows read for one device (one per role; OpenClaw has two roles). */
+const MAX_AUTH_ROWS = 64;
 
 function readDeviceAuth(db: Database, file: string, deviceId: string): DeviceAuthCache | null {
   const rows = db
-    .prepare("SELECT role, scopes_json, updated_at_ms FROM device_auth_tokens WHERE device_id = ?")
+    .prepare(
+      `SELECT role, scopes_json, updated_at_ms FROM device_auth_tokens WHERE device_id = ? LIMIT ${MAX_AUTH_ROWS}`,
+    )
     .all(deviceId) as Row[];
+  return deviceAuthFromRows(deviceId, `${file} (device_auth_tokens)`, rows);
+}
+
+/** device_auth_tokens rows of one device as its token cache (roles and scopes cleaned, lists bounded). */
+export function deviceAuthFromRows(
+  deviceId: string,
+  source: string,
+  rows: readonly Row[],
+): DeviceAuthCache | null {
   if (rows.length === 0) return null;
   return {
     deviceId,
-    source: `${file} (device_auth_tokens)`,
-    tokens: rows.map((r) => {
+    source,
+    tokens: rows.slice(0, MAX_AUTH_ROWS).map((r) => {
       const scopes = jsonColumn(r.scopes_json);
       const updatedAtMs = num(r.updated_at_ms);
-      return {
-        role: String(r.role),
-        scopes: Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === "string") : [],
+      return toTokenSummary(String(r.role), {
+        scopes: Array.isArray(scopes)
+          ? scopes.filter((s): s is string => typeof s === "string").slice(0, MAX_LIST_ITEMS)
+          : [],
         ...(updatedAtMs === undefined ? {} : { updatedAtMs }),
-      };
+      });
     }),
   };
 }
