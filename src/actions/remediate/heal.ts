@@ -52,7 +52,10 @@ export interface HealContext {
   debug: (fields: Record<string, unknown>, msg: string) => void;
 }
 
-class StopPass extends Error {}
+class StopPass extends Error {
+  /** The command had run (and was killed): what it changed must still be verified. */
+  ran = false;
+}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
@@ -99,7 +102,11 @@ function stepper(c: HealContext, cli: OpenClawCli) {
     };
     await c.audit.append({ ...at(), ...common, ...ids, phase: "after", result });
     c.debug({ action: d.action, requestId, command, ...result }, "openclaw command finished");
-    if (stopped) throw new StopPass(`the watchdog stopped while \`${command}\` ran; it was killed`);
+    if (stopped) {
+      const stop = new StopPass(`the watchdog stopped while \`${command}\` ran; it was killed`);
+      stop.ran = true;
+      throw stop;
+    }
     return r;
   };
 }
@@ -109,7 +116,7 @@ function stepper(c: HealContext, cli: OpenClawCli) {
  * before the first approve ran, and `after` the state read last, when an approve ran at all.
  */
 type LoopEnd =
-  | { approved: PendingRequest; before: Inspection; note: string }
+  | { approved: PendingRequest; before: Inspection; note: string; stopped?: boolean }
   | { outcome: AuditOutcome; before?: Inspection; after?: Inspection };
 
 /** List, re-check, approve; again with the device's newest request when the id churned. */
@@ -165,9 +172,17 @@ async function approveLoop(c: HealContext, step: ReturnType<typeof stepper>): Pr
       };
     // the state every later change is compared with: as it was before the first approve ran
     before ??= now;
-    const res = await step(`openclaw devices approve ${local.requestId} --json`, local.requestId, (cli) =>
-      cli.approve(local.requestId),
-    );
+    let res: Awaited<ReturnType<OpenClawCli["approve"]>>;
+    try {
+      res = await step(`openclaw devices approve ${local.requestId} --json`, local.requestId, (cli) =>
+        cli.approve(local.requestId),
+      );
+    } catch (err) {
+      // stopped while the approve ran: it may have written anything, so it is verified all the same
+      if (err instanceof StopPass && err.ran)
+        return { approved: local, before, note: ` (${err.message})`, stopped: true };
+      throw err;
+    }
     if (res.status !== "unknown-request") {
       const how =
         res.status === "approved"
@@ -208,7 +223,10 @@ export async function runHeal(c: HealContext): Promise<AuditOutcome> {
     if (err instanceof StopPass) return { status: "stopped", message: err.message, healed: false };
     return { status: "failed", message: (err as Error).message, healed: false };
   }
-  if ("approved" in end) return verify(c, end);
+  if ("approved" in end) {
+    const verified = await verify(c, end);
+    return end.stopped && verified.status === "not-healed" ? { ...verified, status: "stopped" } : verified;
+  }
   if (!end.before) return end.outcome;
   // an approve ran before the loop ended otherwise (a churned id): what it changed is checked all the same
   const after = end.after ?? (await c.inspect().catch(() => null));
