@@ -5,8 +5,11 @@ import { formatScopes, missingScopes, normalizeScopes, OPERATOR_PAIRING } from "
 import type { Fix } from "../common/types.js";
 import { type ApprovalVerdict, SAFE_REQUEST_ID } from "./guards.js";
 import {
+  APPROVER_NEEDS_BASELINE_SINCE,
   BACKEND_DEVICELESS_SINCE,
+  CLI_DEVICELESS_SINCE,
   CLI_LEAST_PRIVILEGE_SINCE,
+  cliApproveChurns,
   isBefore,
   type OpenClawVersion,
   SQLITE_STORE_SINCE,
@@ -22,13 +25,19 @@ export function eraOf(version: OpenClawVersion | null): Era {
   return isBefore(version, SQLITE_STORE_SINCE) ? "files" : "sqlite";
 }
 
-/** What fails while the local device's approved baseline lacks scopes. */
-export function impactOfNarrowBaseline(era: Era, autoApproveLocal: boolean | null): string {
+/** What fails while the local device's approved baseline lacks scopes (as seen on each release's real gateway). */
+export function impactOfNarrowBaseline(
+  era: Era,
+  autoApproveLocal: boolean | null,
+  version: OpenClawVersion | null = null,
+): string {
   switch (era) {
     case "pre-4.25":
       return `Subagent spawns (sessions_spawn), cron isolated sessions, the cron tool and CLI calls fail with ${PAIRING_REQUIRED}: on this OpenClaw they sign with this device and need operator.admin.`;
     case "files":
-      return `CLI commands, the TUI, status probes and the exec-approval handler fail with ${PAIRING_REQUIRED} (subagents and cron no longer use this device from 2026.4.25).`;
+      return version && !isBefore(version, CLI_DEVICELESS_SINCE)
+        ? `The TUI and other clients that sign with this device fail with ${PAIRING_REQUIRED}; the CLI, subagents and cron connect without it on loopback from 2026.7.35.`
+        : `CLI commands, the TUI, status probes and the exec-approval handler fail with ${PAIRING_REQUIRED} (subagents and cron no longer use this device from 2026.4.25).`;
     case "sqlite":
       return autoApproveLocal === false
         ? `Local clients are refused with ${PAIRING_REQUIRED} until you approve them, because gateway.nodes.pairing.autoApproveLocal is false.`
@@ -44,7 +53,8 @@ export function durableFixFor(version: OpenClawVersion | null): string | undefin
 }
 
 /**
- * The fix for a pending request of this machine's device. On OpenClaw 2026.8+ `openclaw devices approve`
+ * The fix for a pending request of this machine's device, the one that works on that release. On 2026.4.25 to
+ * 2026.7.34 the CLI's own refused connect replaces the request (Control UI instead). On OpenClaw 2026.9+ `openclaw devices approve`
  * connects with only the requested scopes (plus operator.pairing) but the gateway wants the approver to hold
  * the device's whole merged baseline, so approving from the CLI is refused ("missing scope: …") whenever
  * the device already has a scope the request does not imply; the Control UI can still approve it.
@@ -56,7 +66,13 @@ export function approveFix(
   baseline: readonly string[] = [],
 ): Fix {
   const uncovered = missingScopes([...scopes, OPERATOR_PAIRING], baseline);
-  if (eraOf(version) === "sqlite" && uncovered.length > 0) {
+  if (cliApproveChurns(version)) {
+    return {
+      command: "openclaw dashboard",
+      explanation: `Opens the Control UI with your gateway token; approve request ${requestId} of this machine's device under Devices (the Control UI is its own device, so it can). \`openclaw devices approve ${requestId}\` fails on this OpenClaw ("unknown requestId"): the CLI connects as this same narrowed device, the gateway refuses it and replaces the pending request with a new id before the approval runs. Approve within 5 minutes, before the request expires.`,
+    };
+  }
+  if (version && !isBefore(version, APPROVER_NEEDS_BASELINE_SINCE) && uncovered.length > 0) {
     return {
       command: "openclaw dashboard",
       explanation: `Opens the Control UI with your gateway token; approve request ${requestId} of this machine's device under Devices. \`openclaw devices approve ${requestId}\` is refused on this OpenClaw ("missing scope: ${uncovered[0]}"): its CLI asks only for the requested scopes, while the gateway wants the approver to also hold what the device already has (${formatScopes(baseline)}).`,
@@ -102,14 +118,17 @@ export function refusedRequestFix(v: Extract<ApprovalVerdict, { safe: false }>):
 /** How to get a pending request created for the local device when none exists yet. */
 export function requestRepairFix(version: OpenClawVersion | null, deviceId: string): Fix {
   const cliAsksForAll = !version || isBefore(version, CLI_LEAST_PRIVILEGE_SINCE);
+  const approveHow = cliApproveChurns(version)
+    ? 'approve it in the Control UI (`openclaw dashboard`, Devices): `openclaw devices approve` fails on this OpenClaw with "unknown requestId"'
+    : "approve it with openclaw devices approve <requestId>";
   const fix: Fix = cliAsksForAll
     ? {
         command: "openclaw devices list",
-        explanation: `On this OpenClaw the CLI connects with its full scope set, so the gateway records a scope-upgrade request for this device (${shortId(deviceId)}) and the command lists it. Approve that request within 5 minutes: openclaw devices approve <requestId>.`,
+        explanation: `On this OpenClaw the CLI connects with its full scope set, so the gateway records a scope-upgrade request for this device (${shortId(deviceId)}) and the command lists it. Approve that request within 5 minutes: ${cliApproveChurns(version) ? "in the Control UI (`openclaw dashboard`, Devices)" : "openclaw devices approve <requestId>"}.`,
       }
     : {
         command: "openclaw devices list",
-        explanation: `Shows the pairing records. The next OpenClaw client on this machine that needs more scope creates a request for this device (${shortId(deviceId)}); approve it with openclaw devices approve <requestId>.`,
+        explanation: `Shows the pairing records. The next OpenClaw client on this machine that needs more scope creates a request for this device (${shortId(deviceId)}); ${approveHow}.`,
       };
   const durable = durableFixFor(version);
   if (durable) fix.durable = durable;

@@ -178,7 +178,7 @@ function baselineFindings(
           "OpenClaw  needs",
           "this OpenClaw needs",
         ),
-      impact: impactOfNarrowBaseline(era, input.autoApproveLocal),
+      impact: impactOfNarrowBaseline(era, input.autoApproveLocal, input.version),
       deviceId: identity.deviceId,
       scopes: missing,
       ...(covering ? { requestId: covering.safe ? covering.request.requestId : covering.requestId } : {}),
@@ -252,7 +252,7 @@ function memoryFindings(input: DetectInput, paired: PairedDevice | undefined): F
     severity: breaks ? "critical" : "warning",
     message: `The gateway's approved scopes for this machine's device narrowed from ${formatScopes(lastGood.approvedScopes)} to ${formatScopes(now)} (lost ${formatScopes(lost)}) since ${since}.`,
     impact: breaks
-      ? impactOfNarrowBaseline(eraOf(input.version), input.autoApproveLocal)
+      ? impactOfNarrowBaseline(eraOf(input.version), input.autoApproveLocal, input.version)
       : "Calls that needed the lost scopes are refused with 1008 pairing required.",
     deviceId: identity.deviceId,
     scopes: lost,

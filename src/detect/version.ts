@@ -45,11 +45,36 @@ function v(raw: string): OpenClawVersion {
 export const BACKEND_DEVICELESS_SINCE = v("2026.4.25");
 /** 2026.4.27: CLI commands ask only for the scopes each method needs (openclaw#68634). */
 export const CLI_LEAST_PRIVILEGE_SINCE = v("2026.4.27");
+/**
+ * 2026.4.25 to 2026.7.34: `openclaw devices approve <id>` run on the narrowed device's machine fails with "unknown
+ * requestId": the CLI connects as that same device, is refused, and the refusal replaces the pending request with
+ * a new id before the approval runs (seen on real 4.29, 5.28 and 6.35 gateways; 4.24 reuses the id and works).
+ */
+export const CLI_APPROVE_CHURNS_SINCE = v("2026.4.25");
+/**
+ * 2026.7.35: the CLI connects without a device identity on loopback with the shared token, so approving from it
+ * works again, and a narrowed device breaks only the TUI (seen on real 7.35 and 8.2 gateways).
+ */
+export const CLI_DEVICELESS_SINCE = v("2026.7.35");
+/**
+ * 2026.9: the gateway wants the approver to hold the device's whole baseline, and the CLI asks only for the
+ * requested scopes, so `devices approve` fails with "missing scope: …" (seen on 9.6; 8.2 approves).
+ */
+export const APPROVER_NEEDS_BASELINE_SINCE = v("2026.9.0");
 /** 2026.8.0: the pairing store, identity and device-auth tokens live in state/openclaw.sqlite. */
 export const SQLITE_STORE_SINCE = v("2026.8.0");
 
 export function isBefore(version: OpenClawVersion, bound: OpenClawVersion): boolean {
   return compareVersions(version, bound) < 0;
+}
+
+/** Whether this OpenClaw's `openclaw devices approve` fails for the narrowed device's own request (request churn). */
+export function cliApproveChurns(version: OpenClawVersion | null): boolean {
+  return (
+    version !== null &&
+    !isBefore(version, CLI_APPROVE_CHURNS_SINCE) &&
+    isBefore(version, CLI_DEVICELESS_SINCE)
+  );
 }
 
 export function storeForVersion(version: OpenClawVersion): PairingStore {
