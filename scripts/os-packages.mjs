@@ -18,6 +18,7 @@ import { pathToFileURL } from "node:url";
 export const OS_COMMANDS = /** @type {const} */ ({
   "notify-send": "libnotify-bin",
   dunst: "dunst",
+  dunstctl: "dunst",
   Xvfb: "xvfb",
   "dbus-daemon": "dbus",
   "dbus-monitor": "dbus",

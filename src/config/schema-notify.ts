@@ -28,7 +28,7 @@ const retries = z
  *
  *   {
  *     "version": 1,
- *     "kind": "new" | "escalated" | "repeat" | "updated" | "recovered" | "flapping" | "rate-limited",
+ *     "kind": "new" | "escalated" | "repeat" | "updated" | "recovered" | "flapping" | "rate-limited" | "approval",
  *                                               // updated: once, when a request to approve appears in an
  *                                               // incident already notified (later id churn sends nothing)
  *     "severity": "info" | "warning" | "critical",
@@ -47,7 +47,7 @@ const retries = z
  * Never carries a token, password or the webhook/ntfy URL itself.
  */
 export const WEBHOOK_BODY_DOC =
-  'POSTs JSON {version:1, kind:"new"|"escalated"|"repeat"|"updated"|"recovered"|"flapping"|"rate-limited", severity, title, body, incident:{fingerprint, codes, deviceId?, requestId?, profile?, stateDir?, openedAt}, findings:[{code, severity, message, fix?:{command, explanation}}], host, at}; never a token.';
+  'POSTs JSON {version:1, kind:"new"|"escalated"|"repeat"|"updated"|"recovered"|"flapping"|"rate-limited"|"approval", severity, title, body, incident:{fingerprint, codes, deviceId?, requestId?, profile?, stateDir?, openedAt}, findings:[{code, severity, message, fix?:{command, explanation}}], host, at}; never a token.';
 
 export const notifySchema = z
   .object({

@@ -161,7 +161,7 @@ export interface WatchdogDeps extends Omit<DaemonDeps, "onReload"> {
   locks: MachineLocks;
   /** The notifier with its channels. */
   createNotifier(
-    o: Pick<NotifierOptions, "config" | "secrets" | "onDispatched" | "onSuppressed" | "store">,
+    o: Pick<NotifierOptions, "config" | "secrets" | "onDispatched" | "onSuppressed" | "store" | "approvals">,
   ): Notifier;
   /** The status socket, answering with `getStatus()`; null when there is none. */
   createStatusEndpoint(getStatus: () => StatusReport): Endpoint | null;

@@ -15,6 +15,7 @@ import type { Config } from "../config/schema.js";
 import type { Inspection } from "../detect/inspection.js";
 import type { Evaluation } from "../policy/evaluation.js";
 import { recordDispatch, recordPass } from "./activity.js";
+import { createApprovals } from "./approve-actions.js";
 import { Daemon } from "./daemon.js";
 import { combineProfiles, createMetrics, type WatchdogMetrics } from "./metrics.js";
 import type { Endpoint, OpenClawTarget, Stoppable, Watchdog, WatchdogDeps } from "./ports.js";
@@ -295,6 +296,19 @@ export function createWatchdog(loaded: LoadedConfig, deps: WatchdogDeps): Watchd
       },
       onDispatched: (d) => recordDispatch(metrics, first()?.tracker, d, deps.now()),
       onSuppressed: () => metrics.countNotification("all", "suppressed"),
+      // Approve and Details buttons on notifications about a request that passes the guards
+      approvals: createApprovals({
+        now: deps.now,
+        logger,
+        dataDir: deps.dataDir,
+        runner: deps.runner,
+        env: deps.env,
+        configFile: () => current.file,
+        secrets,
+        target: (stateDir) =>
+          stateDir === undefined && instances.size === 1 ? first() : instances.get(stateDir ?? ""),
+        notifier: () => notifier,
+      }),
     });
     // the status socket and the metrics endpoint are read at start only (SIGHUP does not move them)
     const statusEndpoint = deps.createStatusEndpoint(status);

@@ -12,7 +12,9 @@ export type NotificationKind =
   | "updated"
   | "recovered"
   | "flapping"
-  | "rate-limited";
+  | "rate-limited"
+  /** The result of a click on a notification's Approve button (policy/approve-offer.ts), not decided here. */
+  | "approval";
 
 export interface NotifyMember {
   fingerprint: string;

@@ -89,7 +89,7 @@ function killSwitchReason(k: BlockInput["killSwitch"]): string {
 }
 
 /** Fail-closed reasons that do not depend on the device's history, or null. */
-function unsafeGround(input: BlockInput): string[] | null {
+function unsafeGround(input: Omit<BlockInput, "config" | "history">): string[] | null {
   const cfg = input.openclawConfig;
   if (cfg.problem)
     return [
@@ -150,6 +150,22 @@ export function blockedBy(input: BlockInput, deviceId: string, regressed: boolea
       `The watchdog already made ${b.attemptsLastHour} automatic attempts in the last hour (remediation.maxPerHour ${config.maxPerHour}).`,
     ];
   return null;
+}
+
+/**
+ * What stops an approve a person asked for with a notification's Approve button: not the policy or the rate
+ * bounds (the click is the human decision), but the store, the kill switch, a missing CLI and every fail-closed
+ * rule; null when it may run.
+ */
+export function clickBlockedBy(input: Omit<BlockInput, "config" | "history">): string[] | null {
+  if (input.store !== "files" || !input.version)
+    return [
+      "This OpenClaw's pairing store is not the one the watchdog approves in (2026.4.x to 2026.7.x files).",
+    ];
+  if (input.killSwitch.active) return [killSwitchReason(input.killSwitch)];
+  if (!input.haveCli)
+    return ["No openclaw executable was found to approve with; set openclaw.bin in the watchdog's config."];
+  return unsafeGround(input);
 }
 
 /** Why the next attempt waits (backoff after failures in a row), or null. */

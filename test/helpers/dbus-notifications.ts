@@ -5,7 +5,7 @@
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { OsCommand } from "../../scripts/os-packages.mjs";
@@ -26,6 +26,10 @@ export interface NotifyCall {
   body: string;
   /** The urgency hint (0 low, 1 normal, 2 critical), when sent. */
   urgency: number | null;
+  /** The actions as sent: key, label, key, label, … (empty without buttons). */
+  actions: string[];
+  /** The expire timeout in ms (-1: the server's default). */
+  expireMs: number | null;
 }
 
 export interface DesktopSession {
@@ -111,6 +115,9 @@ export function parseNotifyCalls(text: string): NotifyCall[] {
     const header = lines[i] ?? "";
     if (!header.startsWith("method call") || !header.includes("member=Notify")) continue;
     const strings: string[] = [];
+    const actions: string[] = [];
+    let arrays = 0;
+    let expireMs: number | null = null;
     let urgency: number | null = null;
     let j = i + 1;
     while (j < lines.length && /^\s/.test(lines[j] ?? "")) {
@@ -130,20 +137,36 @@ export function parseNotifyCalls(text: string): NotifyCall[] {
         }
         strings.push(buf.slice(0, -1));
       }
+      if (/^ {3}array \[/.test(line)) arrays++;
+      const action = /^ {6}string "(.*)"$/.exec(line);
+      if (arrays === 1 && action) actions.push(action[1] ?? "");
+      const expire = /^ {3}int32 (-?\d+)$/.exec(line);
+      if (expire) expireMs = Number(expire[1]);
       if (/string "urgency"/.test(line)) {
         const v = /byte (\d+)/.exec(lines[j + 1] ?? "");
         if (v) urgency = Number(v[1]);
       }
       j++;
     }
-    calls.push({ appName: strings[0] ?? "", summary: strings[2] ?? "", body: strings[3] ?? "", urgency });
+    calls.push({
+      appName: strings[0] ?? "",
+      summary: strings[2] ?? "",
+      body: strings[3] ?? "",
+      urgency,
+      actions,
+      expireMs,
+    });
     i = j - 1;
   }
   return calls;
 }
 
 /** Starts a private session bus, the monitor, and (withServer) Xvfb + dunst as the notification server. */
-export async function startDesktopSession(opts: { withServer: boolean }): Promise<DesktopSession> {
+export async function startDesktopSession(opts: {
+  withServer: boolean;
+  /** dunst's `dmenu` program: what its context menu (`dunstctl context`) runs to let the user pick an action. */
+  dmenu?: string;
+}): Promise<DesktopSession> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "sw-dbus-"));
   const children: ChildProcess[] = [];
   const stop = async () => {
@@ -182,6 +205,13 @@ export async function startDesktopSession(opts: { withServer: boolean }): Promis
       children.push(xvfb);
       const display = `:${await firstLine(xvfb, xvfb.stdio[3] as NodeJS.ReadableStream | null, "Xvfb")}`;
       env.DISPLAY = display;
+      if (opts.dmenu) {
+        await mkdir(path.join(dir, "config", "dunst"), { recursive: true });
+        await writeFile(
+          path.join(dir, "config", "dunst", "dunstrc"),
+          `[global]\n    dmenu = ${opts.dmenu}\n`,
+        );
+      }
       const dunst = spawn("dunst", [], { env: { ...base, DISPLAY: display }, stdio: "ignore" });
       children.push(dunst);
       await until(
@@ -225,4 +255,48 @@ export async function startDesktopSession(opts: { withServer: boolean }): Promis
     await stop();
     throw err;
   }
+}
+
+/** The commands clicking a notification's button needs besides a desktop session. */
+export const CLICK_TOOLS: readonly OsCommand[] = [...DESKTOP_TOOLS, "dunstctl"];
+
+/**
+ * A stand-in for dmenu (dunst's context menu runs it with one line per action, `#Label (summary) [id,key]`):
+ * it records the menu it was shown and picks the named action of the newest notification that offers it, the
+ * way a person would pick it in dmenu. Write the key to pick with `pick()` before `click()`.
+ */
+export async function createActionPicker(dir: string) {
+  const script = path.join(dir, "pick-action.sh");
+  const keyFile = path.join(dir, "pick-key");
+  const menus = path.join(dir, "menus.txt");
+  await writeFile(keyFile, "approve");
+  await writeFile(menus, "");
+  await writeFile(
+    script,
+    `#!/bin/sh
+menu=$(cat)
+printf '%s\n---\n' "$menu" >> '${menus}'
+key=$(cat '${keyFile}')
+printf '%s\n' "$menu" | awk -v k="$key" 'match($0, /[[0-9]+,[^]]+]$/) { s = substr($0, RSTART + 1, RLENGTH - 2); n = index(s, ","); id = substr(s, 1, n - 1) + 0; if (substr(s, n + 1) == k && id >= best) { best = id; line = $0 } } END { if (line != "") print line }'
+`,
+    { mode: 0o755 },
+  );
+  return {
+    script,
+    pick: (key: string) => writeFile(keyFile, key),
+    menus: async () => readFile(menus, "utf8"),
+  };
+}
+
+/** `dunstctl context`: opens dunst's context menu, i.e. runs the picker, which invokes the action it picked. */
+export function dunstContext(session: DesktopSession): Promise<void> {
+  return new Promise((resolve, reject) =>
+    execFile(
+      "dunstctl",
+      ["context"],
+      { env: { PATH: process.env.PATH, ...session.env } },
+      (err, _o, stderr) =>
+        err ? reject(new Error(`dunstctl context failed: ${stderr || err.message}`)) : resolve(),
+    ),
+  );
 }

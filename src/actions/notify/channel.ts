@@ -2,6 +2,7 @@
 // one result value out (expected failures are values, with a machine-readable kind and a hint for the user).
 
 import type { FindingCode, Severity } from "../../common/types.js";
+import type { ApproveOffer } from "../../policy/approve-offer.js";
 import type { NotificationKind } from "../../policy/notify.js";
 
 export type ChannelName = "desktop" | "ntfy" | "webhook" | "telegram";
@@ -42,6 +43,8 @@ export interface Rendered {
   /** Finding codes, most severe first (the first is the one log lines carry as `code`). */
   codes: FindingCode[];
   payload: WebhookPayload;
+  /** A request the desktop may offer Approve and Details buttons for (policy/approve-offer.ts). */
+  offer?: ApproveOffer;
 }
 
 export type ChannelResult =

@@ -6,7 +6,14 @@
 import { accessSync, constants, existsSync } from "node:fs";
 import path from "node:path";
 import type { Severity } from "../../common/types.js";
+import { type ApproveOffer, OFFER_ACTIONS, type OfferAction } from "../../policy/approve-offer.js";
 import type { Channel, ChannelResult } from "./channel.js";
+import {
+  type ActionMessage,
+  chosenButton,
+  nodeNotifierActionOptions,
+  notifySendWithActions,
+} from "./desktop-actions.js";
 import { INTEROP_HINT, interopProblem, interopRegistered, prepareSnoreToast, snoreToastDir } from "./wsl.js";
 
 /** What one desktop notification asks of the platform's notifier. */
@@ -14,6 +21,8 @@ export interface DesktopMessage {
   title: string;
   message: string;
   severity: Severity;
+  /** Buttons (Approve, Details), where the platform can show them; the click comes back through onAction. */
+  actions?: Omit<ActionMessage, "title" | "message" | "severity">;
 }
 
 /** Shows one notification; rejects with the notifier's error. */
@@ -37,6 +46,9 @@ export interface DesktopOptions {
   facts: DesktopFacts;
   /** Replaces node-notifier (only where the real one cannot run, e.g. a Windows toast on a Linux CI). */
   backend?: DesktopBackend;
+  /** A click on an offer's button (Approve, Details); without it notifications carry no buttons. */
+  onAction?: (offer: ApproveOffer, action: OfferAction) => void;
+  now?: () => number;
 }
 
 export type DesktopFailure =
@@ -111,9 +123,46 @@ function hasSessionBus(env: NodeJS.ProcessEnv): boolean {
 
 /** The real notifier: node-notifier, imported on first use (it picks its backend and reads /proc on import). */
 function nodeNotifierBackend(facts: DesktopFacts): DesktopBackend {
+  const noActions = { linux: false };
   return async (m) => {
     const mod = (await import("node-notifier")).default;
     const options = { withFallback: false, suppressOsdCheck: true };
+    const a = m.actions;
+    if (a) {
+      const click = (
+        _err: unknown,
+        _response: unknown,
+        metadata?: { activationType?: unknown; activationValue?: unknown },
+      ) => {
+        const key = chosenButton(a.buttons, metadata);
+        if (key) a.onAction(key);
+      };
+      const withButtons = { ...nodeNotifierActionOptions({ ...m, ...a }) };
+      // SnoreToast and terminal-notifier answer only once the user acted or it timed out: handed over is shown
+      if (facts.wsl) {
+        new mod.WindowsToaster(options).notify(withButtons, click);
+        return;
+      }
+      if (facts.platform === "darwin") {
+        new mod.NotificationCenter(options).notify({ ...withButtons, closeLabel: "Close" }, click);
+        return;
+      }
+      if (onPath("stdbuf", facts.env) && !noActions.linux) {
+        try {
+          await notifySendWithActions(facts.env, {
+            title: m.title,
+            message: m.message,
+            severity: m.severity,
+            ...a,
+          });
+          return;
+        } catch (err) {
+          // libnotify before 0.7.9 has no --action: show it without buttons (the text names the command)
+          if (!/Unknown option/i.test(errorText(err))) throw err;
+          noActions.linux = true;
+        }
+      }
+    }
     await new Promise<void>((resolve, reject) => {
       // node-notifier passes notify-send's stderr as `err` even when it exited 0 (shown, with a warning)
       const done = (err: Error | null | string) => (err instanceof Error ? reject(err) : resolve());
@@ -217,7 +266,27 @@ export function createDesktopChannel(o: DesktopOptions): DesktopChannel {
         onAbort = () => resolve(fail("failed", "the notifier stopped"));
         signal.addEventListener("abort", onAbort, { once: true });
       });
-      const shown = backend({ title: n.title, message: n.body, severity: n.severity }).then(
+      const offer = n.offer;
+      const onAction = o.onAction;
+      const now = (o.now ?? Date.now)();
+      const actions =
+        offer && onAction && offer.expiresAtMs > now
+          ? {
+              buttons: OFFER_ACTIONS,
+              expireMs: offer.expiresAtMs - now,
+              onAction: (key: string) => {
+                const action = OFFER_ACTIONS.find((b) => b.key === key)?.key;
+                if (action) onAction(offer, action);
+              },
+              signal,
+            }
+          : undefined;
+      const shown = backend({
+        title: n.title,
+        message: n.body,
+        severity: n.severity,
+        ...(actions ? { actions } : {}),
+      }).then(
         (): ChannelResult => ({ ok: true, attempts: 1 }),
         (err: unknown): ChannelResult => {
           const text = errorText(err);

@@ -9,9 +9,11 @@ import type { Logger } from "../../common/log.js";
 import type { Finding } from "../../common/types.js";
 import { VERSION } from "../../common/version.js";
 import type { NotifyConfig } from "../../config/schema-notify.js";
+import type { ApproveOffer, ClickResult, OfferAction } from "../../policy/approve-offer.js";
 import {
   decide,
   emptyNotifyState,
+  type Notification,
   type NotifyDecision,
   type NotifyInput,
   type NotifyState,
@@ -19,7 +21,7 @@ import {
 import { notifyStateDigest } from "../../policy/notify-state.js";
 import { isWsl } from "../../sources/host/platform.js";
 import { createSilenceReader, type SilenceReader } from "../silences.js";
-import type { Channel } from "./channel.js";
+import type { Channel, Rendered } from "./channel.js";
 import { createNetworkChannels, describeNetworkChannels } from "./channels.js";
 import {
   createDesktopChannel,
@@ -29,7 +31,7 @@ import {
   realDesktopFacts,
 } from "./desktop.js";
 import { createDispatcher, type DispatchOutcome } from "./dispatch.js";
-import { renderNotification } from "./text.js";
+import { renderClickResult, renderNotification } from "./text.js";
 
 const USER_AGENT = `openclaw-scope-watchdog/${VERSION} (+notify)`;
 const MAX_TIMER_MS = 2_147_483_647;
@@ -81,6 +83,14 @@ export interface NotifierOptions {
    * coalesced) and on stop. Without it the state lives in memory only.
    */
   store?: NotifyStore;
+  /**
+   * Approve from the notification: the request a notification offers (policy/approve-offer.ts, null: none) and
+   * what a click on its Approve or Details button does. Without it no notification carries buttons.
+   */
+  approvals?: {
+    offerFor(n: Notification): ApproveOffer | null;
+    onAction(offer: ApproveOffer, action: OfferAction): void;
+  };
 }
 
 export interface Notifier {
@@ -90,6 +100,8 @@ export interface Notifier {
   settled(): Promise<void>;
   /** Applies a reloaded `notify` section (SIGHUP) without forgetting what was already sent. */
   reconfigure(config: NotifyConfig): void;
+  /** Tells how a click on Approve ended when it healed nothing (why, and the request to approve instead). */
+  clickResult(r: ClickResult): void;
   /** Cancels the timer and in-flight sends; idempotent. */
   stop(): Promise<void>;
 }
@@ -106,6 +118,8 @@ function createChannels(
         timeoutMs: c.desktop.timeout,
         facts: { ...realDesktopFacts(env, isWsl(env)), ...o.desktop?.facts },
         ...(o.desktop?.backend ? { backend: o.desktop.backend } : {}),
+        ...(o.approvals ? { onAction: o.approvals.onAction } : {}),
+        ...(o.now ? { now: o.now } : {}),
       })
     : null;
   const network = o.channels
@@ -210,17 +224,30 @@ export function createNotifier(o: NotifierOptions): Notifier {
       );
     for (const n of d.notifications) {
       const r = renderNotification(n, { hostname, secrets: secrets(), timeZone: o.timeZone });
+      const offer = o.approvals?.offerFor(n) ?? null;
+      if (offer) r.offer = offer;
       log.info(
-        { code: r.codes[0], codes: r.codes, kind: r.kind, severity: r.severity, group: n.key },
+        {
+          code: r.codes[0],
+          codes: r.codes,
+          kind: r.kind,
+          severity: r.severity,
+          group: n.key,
+          ...(offer ? { offer: offer.requestId } : {}),
+        },
         `notify: ${r.title}`,
       );
-      track(
-        dispatcher
-          .dispatch(r, abort.signal)
-          .then((outcome) => o.onDispatched?.({ kind: r.kind, codes: r.codes, outcome })),
-      );
+      send(r);
     }
     schedule(d.wakeAtMs);
+  }
+
+  function send(r: Rendered): void {
+    track(
+      dispatcher
+        .dispatch(r, abort.signal)
+        .then((outcome) => o.onDispatched?.({ kind: r.kind, codes: r.codes, outcome })),
+    );
   }
 
   function schedule(wakeAtMs: number | null): void {
@@ -254,6 +281,21 @@ export function createNotifier(o: NotifierOptions): Notifier {
 
   return {
     onEvaluation: (e) => enqueue(e),
+    clickResult(result) {
+      if (stopping) return;
+      const r = renderClickResult(result, now(), { hostname, secrets: secrets(), timeZone: o.timeZone });
+      if (!r) return;
+      log.info(
+        {
+          kind: r.kind,
+          requestId: result.offer.requestId,
+          status: result.status,
+          ...(r.offer ? { offer: r.offer.requestId } : {}),
+        },
+        `notify: ${r.title}`,
+      );
+      send(r);
+    },
     reconfigure(next) {
       if (stopping) return;
       configure(next);

@@ -3,6 +3,7 @@
 
 import { codeInfo } from "../../common/finding-codes.js";
 import { redact } from "../../common/redact.js";
+import { type ClickResult, clickResultText } from "../../policy/approve-offer.js";
 import type { Notification, NotifyMember, RecoveryCause } from "../../policy/notify.js";
 import type { Rendered, WebhookPayload } from "./channel.js";
 
@@ -94,6 +95,8 @@ function titleOf(n: Notification): string {
       return `Healed: ${headline}`;
     case "flapping":
       return `Flapping: ${headline}`;
+    case "approval":
+      return headline;
     case "rate-limited":
       return `OpenClaw watchdog held back ${n.held?.count ?? 0} notification${n.held?.count === 1 ? "" : "s"}`;
   }
@@ -127,6 +130,8 @@ function bodyLines(n: Notification, tz: string | undefined): string[] {
         : [];
       return [...lines, ...problemLines(n)];
     }
+    case "approval":
+      return problemLines(n);
     case "rate-limited": {
       const h = n.held;
       return h
@@ -172,4 +177,41 @@ export function renderNotification(n: Notification, opts: RenderOptions): Render
     at: new Date(n.atMs).toISOString(),
   };
   return { kind: n.kind, severity: n.severity, title, body, codes, payload };
+}
+
+/** The notification after a click on Approve that healed nothing (why, and the request to approve now, if any). */
+export function renderClickResult(r: ClickResult, atMs: number, opts: RenderOptions): Rendered | null {
+  const text = clickResultText(r);
+  if (!text) return null;
+  const s = (t: string) => redact(t, { extra: opts.secrets, shapes: true });
+  const title = s(text.title);
+  const body = s(text.body);
+  const next = r.next ?? undefined;
+  return {
+    kind: "approval",
+    severity: "warning",
+    title,
+    body,
+    codes: ["scope-upgrade-pending"],
+    payload: {
+      version: 1,
+      kind: "approval",
+      severity: "warning",
+      title,
+      body,
+      incident: {
+        fingerprint: s(`device:${r.offer.deviceId}`),
+        codes: ["scope-upgrade-pending"],
+        deviceId: s(r.offer.deviceId),
+        requestId: s(next?.requestId ?? r.offer.requestId),
+        ...(r.offer.profile ? { profile: s(r.offer.profile) } : {}),
+        stateDir: s(r.offer.stateDir),
+        openedAt: null,
+      },
+      findings: [],
+      host: opts.hostname,
+      at: new Date(atMs).toISOString(),
+    },
+    ...(next ? { offer: next } : {}),
+  };
 }

@@ -45,6 +45,8 @@ export interface AuditEntry {
   policy: string;
   dryRun: boolean;
   stateDir: string;
+  /** Who decided: "user" for an approve a person clicked in a notification; absent for the watchdog's own. */
+  by?: "user";
   deviceId?: string;
   requestId?: string;
   scopes?: string[];

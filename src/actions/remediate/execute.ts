@@ -5,10 +5,41 @@
 
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../../common/log.js";
+import type { Inspection } from "../../detect/inspection.js";
 import type { Decision } from "../../policy/remediate.js";
+import type { BlockInput } from "../../policy/remediate-bounds.js";
 import type { AuditEntry, AuditOutcome } from "./audit-log.js";
 import { type HealContext, runHeal } from "./heal.js";
-import { type Ledger, ledgerKeepMs } from "./ledger.js";
+import type { KillSwitchState } from "./kill-switch.js";
+import { type HistoryRead, type Ledger, ledgerKeepMs } from "./ledger.js";
+
+/** What the fail-closed rules look at in one reading of the state (policy/remediate-bounds.ts). */
+export function groundOf(
+  inspection: Inspection,
+  killSwitch: KillSwitchState,
+  history: HistoryRead,
+  nowMs: number,
+): Omit<BlockInput, "config" | "history"> {
+  return {
+    nowMs,
+    version: inspection.version,
+    store: inspection.store,
+    ledgerProblem: history.ok ? null : history.problem,
+    killSwitch: {
+      active: killSwitch.active,
+      file: killSwitch.file,
+      problem: killSwitch.problem,
+      haltReason: killSwitch.halt?.reason ?? null,
+    },
+    haveCli: inspection.install.bin !== null,
+    openclawConfig: {
+      file: inspection.location.configPath,
+      mode: inspection.gateway.mode,
+      problem: inspection.gateway.configProblem,
+    },
+    findings: inspection.findings,
+  };
+}
 
 /** A decision with how it ended. */
 export type DecisionResult = Decision & { outcome?: AuditOutcome };
@@ -29,7 +60,7 @@ function outcomeWithoutRun(d: Decision, dryRun: boolean): AuditOutcome | null {
   return dryRun ? { status: "dry-run", message: dryRunMessage(d) } : null;
 }
 
-function report(log: Logger, d: Decision, outcome: AuditOutcome, dryRun: boolean): void {
+function report(log: Logger, d: Decision, outcome: AuditOutcome, dryRun: boolean, by?: "user"): void {
   const fields = {
     action: d.action,
     requestId: d.requestId,
@@ -37,6 +68,7 @@ function report(log: Logger, d: Decision, outcome: AuditOutcome, dryRun: boolean
     scopes: d.scopes,
     status: outcome.status,
     dryRun,
+    ...(by ? { by } : {}),
   };
   const msg = `remediation ${d.action}: ${outcome.message}`;
   if (outcome.status === "halted") log.error({ ...fields, reasons: d.reasons }, msg);
@@ -62,7 +94,7 @@ export async function executeDecision(d: Decision, c: ExecuteContext): Promise<D
     ...(outcome ? { outcome } : {}),
   });
   const done = (outcome: AuditOutcome): DecisionResult => {
-    report(c.log, d, outcome, c.base.dryRun);
+    report(c.log, d, outcome, c.base.dryRun, c.base.by);
     return { ...d, outcome };
   };
 

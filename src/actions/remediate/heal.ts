@@ -10,6 +10,7 @@ import type { PendingRequest } from "../../common/types.js";
 import type { RemediationConfig } from "../../config/schema-remediation.js";
 import { checkRequest } from "../../detect/guards.js";
 import type { Inspection } from "../../detect/inspection.js";
+import { type ApproveOffer, offerChanges } from "../../policy/approve-offer.js";
 import { type Decision, missingForDevice } from "../../policy/remediate.js";
 import { verifyApproval } from "../../policy/verify-approval.js";
 import type { ProcessRunner, RunResult } from "../process-runner.js";
@@ -29,7 +30,7 @@ export function isHealed(i: Inspection, granted: readonly string[] = []): boolea
 }
 
 /** Audit fields every entry of a pass shares. */
-export type AuditBase = Pick<AuditEntry, "pass" | "policy" | "dryRun" | "stateDir">;
+export type AuditBase = Pick<AuditEntry, "pass" | "policy" | "dryRun" | "stateDir" | "by">;
 
 export interface HealContext {
   decision: Decision;
@@ -50,6 +51,11 @@ export interface HealContext {
   retryDelayMs: number;
   killGraceMs?: number;
   debug: (fields: Record<string, unknown>, msg: string) => void;
+  /**
+   * A person's click on a notification's Approve: only this exact request (same id, device, key, roles and
+   * scopes) is approved, never the id it churned to; a change ends the heal with status "changed".
+   */
+  offer?: ApproveOffer;
 }
 
 class StopPass extends Error {
@@ -137,7 +143,13 @@ async function approveLoop(c: HealContext, step: ReturnType<typeof stepper>): Pr
       };
     const now = await c.inspect();
     const seen = before ? { before, after: now } : {};
-    const local = pendingOf(now, target);
+    const offer = c.offer;
+    const local = offer
+      ? now.snapshot.pending.find((r) => r.requestId === offer.requestId)
+      : pendingOf(now, target);
+    const changes = offer && (local || !isHealed(now, offer.scopes)) ? offerChanges(offer, local) : [];
+    if (changes.length > 0)
+      return { outcome: { status: "changed", message: changes.join("; "), healed: false }, ...seen };
     if (!local) {
       if (isHealed(now, d.scopes ?? []))
         return {
@@ -183,6 +195,15 @@ async function approveLoop(c: HealContext, step: ReturnType<typeof stepper>): Pr
         return { approved: local, before, note: ` (${err.message})`, stopped: true };
       throw err;
     }
+    if (offer && res.status === "unknown-request")
+      return {
+        outcome: {
+          status: "changed",
+          message: `request ${offer.requestId} was replaced while it was being approved (the gateway answered unknown requestId): nothing of it was approved`,
+          healed: false,
+        },
+        before,
+      };
     if (res.status !== "unknown-request") {
       const how =
         res.status === "approved"

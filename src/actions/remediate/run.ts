@@ -10,14 +10,16 @@ import type { Logger } from "../../common/log.js";
 import type { RemediationConfig } from "../../config/schema-remediation.js";
 import { defaultRemediationConfig } from "../../config/schema-remediation.js";
 import type { Inspection } from "../../detect/inspection.js";
+import type { ApproveOffer } from "../../policy/approve-offer.js";
 import type { Evaluation } from "../../policy/evaluation.js";
 import { decideRemediation } from "../../policy/remediate.js";
 import { createMachineLocks, type HeldLock, LockError } from "../locks.js";
 import type { ProcessRunner } from "../process-runner.js";
 import { AUDIT_FILE, type AuditLog, createAuditLog } from "./audit-log.js";
-import { type DecisionResult, executeDecision } from "./execute.js";
+import { type DecisionResult, executeDecision, groundOf } from "./execute.js";
 import { killSwitchPath, readKillSwitch } from "./kill-switch.js";
 import { createLedger, type Ledger } from "./ledger.js";
+import { runUserApprove, type UserApproveResult } from "./user-approve.js";
 
 export interface RemediatorOptions {
   /** The config's `remediation` section (policy notify when absent). */
@@ -58,6 +60,8 @@ export interface Remediator {
   runOnce(initial?: Inspection): Promise<PassReport>;
   /** The daemon's hook: a pass for each evaluation that opened or escalated a remediable incident. Never throws. */
   onEvaluation(e: Evaluation): void;
+  /** A person clicked Approve on a notification: exactly that request's guarded approve (user-approve.ts). */
+  approveOffer(offer: ApproveOffer): Promise<UserApproveResult>;
   /** Resolves once no pass is running or queued. */
   idle(): Promise<void>;
   /** Takes a reloaded `remediation` section (SIGHUP) for the next pass; a running pass keeps the one it started with. */
@@ -99,6 +103,7 @@ export function createRemediator(o: RemediatorOptions): Remediator {
   let queued = false;
   let stopping: Promise<void> | null = null;
   let secrets: string[] = [];
+  const clicks = new Set<Promise<UserApproveResult>>();
   const audit = o.audit ?? createAuditLog(path.join(o.dataDir, AUDIT_FILE), { secrets: () => secrets });
   const ledger = o.ledger ?? createLedger(o.dataDir);
   const lock =
@@ -154,27 +159,11 @@ export function createRemediator(o: RemediatorOptions): Remediator {
           "the remediation ledger cannot be read; no automatic action",
         );
       const decisions = decideRemediation({
-        nowMs: o.now(),
+        ...groundOf(inspection, killSwitch, history, o.now()),
         config: ps.cfg,
         snapshot: inspection.snapshot,
         requiredScopes: inspection.requiredScopes,
-        version: inspection.version,
-        store: inspection.store,
         history: history.ok ? history.history : { attempts: [] },
-        ledgerProblem: history.ok ? null : history.problem,
-        killSwitch: {
-          active: killSwitch.active,
-          file: ps.killFile,
-          problem: killSwitch.problem,
-          haltReason: killSwitch.halt?.reason ?? null,
-        },
-        haveCli: inspection.install.bin !== null,
-        openclawConfig: {
-          file: inspection.location.configPath,
-          mode: inspection.gateway.mode,
-          problem: inspection.gateway.configProblem,
-        },
-        findings: inspection.findings,
       });
       const ctx = {
         inspection,
@@ -236,6 +225,44 @@ export function createRemediator(o: RemediatorOptions): Remediator {
       }
       start(e.inspection);
     },
+    async approveOffer(offer) {
+      const clicked = runUserApprove({
+        offer,
+        cfg,
+        dryRun,
+        killFile: killSwitchPath(cfg, o.dataDir),
+        audit,
+        ledger,
+        lock,
+        inspect: o.inspect,
+        runner: o.runner,
+        env: o.env ?? process.env,
+        now: o.now,
+        signal: abort.signal,
+        log,
+        setSecrets: (s) => {
+          secrets = s;
+        },
+        secrets: () => secrets,
+        retryDelayMs: o.retryDelayMs ?? 1_000,
+        ...(o.killGraceMs !== undefined ? { killGraceMs: o.killGraceMs } : {}),
+      });
+      clicks.add(clicked);
+      try {
+        const r = await clicked;
+        if (r.inspection)
+          o.onPass?.({
+            pass: r.pass,
+            policy: cfg.policy,
+            dryRun,
+            inspection: r.inspection,
+            decisions: [r.decision],
+          });
+        return r;
+      } finally {
+        clicks.delete(clicked);
+      }
+    },
     reconfigure(remediation) {
       cfg = remediation ?? defaultRemediationConfig();
       dryRun = o.dryRun ?? cfg.dryRun;
@@ -248,6 +275,7 @@ export function createRemediator(o: RemediatorOptions): Remediator {
         queued = false;
         abort.abort();
         while (running) await running;
+        await Promise.allSettled([...clicks]);
       })();
       return stopping;
     },
