@@ -3,7 +3,7 @@
 
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { writeFileAtomic } from "../common/atomic-file.js";
 import { FINDING_CODES, type FindingCode } from "../common/finding-codes.js";
 import type { Logger } from "../common/log.js";

@@ -6,7 +6,7 @@
 import { readFile, rename } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { writeFileAtomic } from "../common/atomic-file.js";
 import type { Logger } from "../common/log.js";
 import type { LastGoodState } from "../common/types.js";

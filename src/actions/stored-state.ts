@@ -3,7 +3,7 @@
 // check what is read back, so a corrupt or foreign file is set aside instead of trusted. Findings carry
 // messages and fixes only; observation texts were scrubbed of secrets when they were read.
 
-import { z } from "zod";
+import * as z from "zod";
 import { FINDING_CODES } from "../common/finding-codes.js";
 import type { Finding, Observation, ObservationKind } from "../common/types.js";
 import type { Incident } from "../policy/incidents.js";

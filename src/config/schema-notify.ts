@@ -1,7 +1,7 @@
 // The `notify` section of the config: when to notify (grouping, repeats, flapping, rate limit) and through which
 // channels (desktop, ntfy topic, webhook). Mounted into src/config/schema.ts as `notify`.
 
-import { z } from "zod";
+import * as z from "zod";
 import { duration } from "./schema-parts.js";
 
 const severity = (description: string) => z.enum(["info", "warning", "critical"]).describe(description);

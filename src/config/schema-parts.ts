@@ -1,6 +1,6 @@
 // Building blocks shared by the config sections (schema.ts and the schema-*.ts sections it mounts).
 
-import { z } from "zod";
+import * as z from "zod";
 import { DURATION_RE, parseDuration } from "./duration.js";
 
 /** A duration such as "90s", "5m", "4h"; parsed to milliseconds. Give defaults with `.prefault("4h")`. */

@@ -1,6 +1,6 @@
 // The `remediation` section of the config: when and how far the watchdog may heal a scope regression itself.
 
-import { z } from "zod";
+import * as z from "zod";
 import { CLI_DEFAULT_SCOPES_2026_4 } from "../common/scopes.js";
 import { duration } from "./schema-parts.js";
 

@@ -1,7 +1,7 @@
 // Config sections for the daemon's local endpoints: the `status` unix socket and the optional Prometheus `metrics`.
 
 import { isIP } from "node:net";
-import { z } from "zod";
+import * as z from "zod";
 
 /** A parsed `metrics.listen`: always a loopback host. */
 export interface ListenAddress {

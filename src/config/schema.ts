@@ -1,16 +1,21 @@
 // The watchdog's configuration: one zod schema with defaults; the JSON Schema for editors is generated from it.
 
 import { createRequire } from "node:module";
-import { z } from "zod";
+import * as z from "zod";
 import { notifySchema } from "./schema-notify.js";
 import { duration } from "./schema-parts.js";
 import { remediationSchema } from "./schema-remediation.js";
 import { metricsSchema, statusSchema } from "./schema-service.js";
 
-/** node-cron's own check, loaded only when a file sets a schedule (zod refinements are synchronous). */
+/** croner's own parser (the one that runs the schedule), loaded only when a file sets a schedule. */
 function validCron(expr: string): boolean {
-  const cron = createRequire(import.meta.url)("node-cron") as typeof import("node-cron");
-  return cron.validate(expr);
+  const { Cron } = createRequire(import.meta.url)("croner") as typeof import("croner");
+  try {
+    new Cron(expr, { paused: true }).stop();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const scopeName = z

@@ -7,7 +7,7 @@
 import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import path from "node:path";
-import { z } from "zod";
+import * as z from "zod";
 import { ensurePrivateDir, writeFileAtomic } from "../../common/atomic-file.js";
 import type { RemediationConfig } from "../../config/schema-remediation.js";
 import type { RemediationHistory } from "../../policy/remediate-bounds.js";
