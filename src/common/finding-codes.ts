@@ -138,6 +138,12 @@ export const FINDING_CATALOGUE = {
     remediable: false,
     incidentKey: "code",
   },
+  "openclaw-version-mismatch": {
+    headline: "OpenClaw gateway runs another version than is installed",
+    severity: "warning",
+    remediable: false,
+    incidentKey: "code",
+  },
 } as const satisfies Record<string, FindingCodeInfo>;
 
 /** Stable finding codes (DESIGN §2): add new ones, never rename. */

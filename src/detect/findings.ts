@@ -12,6 +12,7 @@ import type {
   RemediationHalt,
   Severity,
   UnsafePath,
+  VersionSighting,
 } from "../common/types.js";
 import { eraOf, impactOfNarrowBaseline, PAIRING_REQUIRED, requestFix, requestRepairFix } from "./explain.js";
 import { approvalVerdict } from "./guards.js";
@@ -19,9 +20,12 @@ import { localPendingFindings, otherPendingFindings, rolesOf } from "./pending-f
 import { haltFindings, unsafePathFindings } from "./safety-findings.js";
 import { storeSchemaFindings } from "./store-findings.js";
 import type { OpenClawVersion } from "./version.js";
+import { versionMismatchFindings } from "./version-findings.js";
 
 export interface DetectInput {
   nowMs: number;
+  /** Every source that told the OpenClaw version; the running gateway's sighting decides (version is its). */
+  versionsSeen?: readonly VersionSighting[];
   version: OpenClawVersion | null;
   store: PairingStore;
   snapshot: PairingSnapshot;
@@ -282,6 +286,7 @@ export function detectFindings(input: DetectInput): Finding[] {
     ...stateFindings(snapshot),
     ...legacyDeviceAuthFinding(input),
     ...storeSchemaFindings(snapshot),
+    ...versionMismatchFindings(input.versionsSeen),
   ];
   if (!input.version) {
     findings.push({

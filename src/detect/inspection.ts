@@ -49,6 +49,7 @@ export function assessState(r: StateReading): Inspection {
   const requiredScopes = normalizeScopes(r.requiredScopes ?? requiredScopesForVersion(version));
   const findings = detectFindings({
     nowMs: r.nowMs,
+    ...(r.install.versionsSeen ? { versionsSeen: r.install.versionsSeen } : {}),
     version,
     store: r.snapshot.store,
     snapshot: r.snapshot,

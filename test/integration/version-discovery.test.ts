@@ -164,7 +164,8 @@ describe("version discovery, in order", () => {
     const gw = await runningGateway(pkg);
     const binDir = await fakeOpenClawInstall(path.join(w.root, "oc"), "2026.8.2");
     const r = await discoverOpenClaw({ ...w.base, port: gw.port, env: { ...w.base.env, PATH: binDir } });
-    expect(r.versionSource).toBe("PATH");
+    // they disagree: the running gateway decides
+    expect(r).toMatchObject({ version: "2026.7.35", versionSource: "gateway process" });
     expect(r.versionsSeen?.map((s) => [s.source, s.version, s.running])).toEqual([
       ["PATH", "2026.8.2", false],
       ["gateway process", "2026.7.35", true],
@@ -225,6 +226,61 @@ describe("version discovery, in order", () => {
       versionSource: null,
       versionsSeen: [],
     });
+  });
+});
+
+describe("installed and running disagree", () => {
+  it("check reports openclaw-version-mismatch, the restart that ends it, and the running gateway's rules", async () => {
+    const root = await tempDir();
+    const home = path.join(root, "home");
+    const state = new LegacyStateDir(path.join(home, ".openclaw"));
+    await writeSeedState(state);
+    // the gateway still runs 2026.7.35; 2026.8.2 was installed on disk (on PATH) without a restart
+    const gw = await runningGateway(await openclawPackage(path.join(root, "nm"), "2026.7.35"));
+    const config = JSON.parse(await readFile(state.file("openclaw.json"), "utf8")) as Record<string, unknown>;
+    await state.writeOpenClawConfig({ ...config, gateway: { ...(config.gateway as object), port: gw.port } });
+    const binDir = await fakeOpenClawInstall(path.join(root, "oc"), "2026.8.2");
+    const r = await runCli(["check", "--json"], {
+      env: { HOME: home, XDG_CONFIG_HOME: path.join(root, "xdg"), PATH: binDir },
+    });
+    const out = JSON.parse(r.stdout) as {
+      openclaw: { version: string; versionSource: string; store: string; versionsSeen: { source: string }[] };
+      findings: { code: string; severity: string; message: string; fix?: { command: string } }[];
+    };
+    expect(out.openclaw).toMatchObject({
+      version: "2026.7.35",
+      versionSource: "gateway process",
+      store: "files",
+    });
+    expect(out.openclaw.versionsSeen.map((s) => s.source)).toEqual(["PATH", "gateway process"]);
+    const m = out.findings.find((f) => f.code === "openclaw-version-mismatch");
+    expect(m?.severity).toBe("warning");
+    expect(m?.message).toMatch(
+      /^OpenClaw 2026\.8\.2 is installed \(PATH: .*\), but the running gateway is 2026\.7\.35/,
+    );
+    expect(m?.fix?.command).toBe("openclaw gateway restart");
+    // 7.35's rules: the CLI approves there
+    expect(out.findings.find((f) => f.code === "scope-upgrade-pending")?.fix?.command).toMatch(
+      /^openclaw devices approve /,
+    );
+  });
+
+  it("an older lastTouchedVersion than the running gateway is normal, a newer one is not", async () => {
+    const { versionMismatch } = await import("../../src/detect/version-findings.js");
+    const running = {
+      source: "gateway process" as const,
+      version: "2026.7.35",
+      from: "pid 1",
+      running: true,
+    };
+    const touched = (version: string) => ({
+      source: "lastTouchedVersion" as const,
+      version,
+      from: null,
+      running: false,
+    });
+    expect(versionMismatch([touched("2026.6.35"), running])).toBeNull();
+    expect(versionMismatch([touched("2026.8.2"), running])?.disk.version).toBe("2026.8.2");
   });
 });
 

@@ -266,7 +266,9 @@ export async function discoverOpenClaw(o: VersionDiscoveryOptions): Promise<Open
     const v = await versionFromCli(bin, o.env, o.execTimeoutMs ?? 15_000);
     add("openclaw --version", v ? { version: v, from: bin } : null);
   }
-  const first = seen[0];
+  // the running gateway decides the rules: its version wins over what is on disk (openclaw-version-mismatch)
+  const running = seen.find((x) => x.running);
+  const first = running && seen[0] && running.version !== seen[0].version ? running : seen[0];
   if (!first)
     return {
       bin,
