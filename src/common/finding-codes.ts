@@ -144,6 +144,18 @@ export const FINDING_CATALOGUE = {
     remediable: false,
     incidentKey: "code",
   },
+  "pairing-migration-incomplete": {
+    headline: "OpenClaw pairings were left out of its SQLite store",
+    severity: "critical",
+    remediable: false,
+    incidentKey: "code",
+  },
+  "legacy-identity-conflict": {
+    headline: "OpenClaw legacy device identity differs from the SQLite one",
+    severity: "warning",
+    remediable: false,
+    incidentKey: "code",
+  },
 } as const satisfies Record<string, FindingCodeInfo>;
 
 /** Stable finding codes (DESIGN §2): add new ones, never rename. */

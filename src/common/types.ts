@@ -181,6 +181,16 @@ export interface PairingSnapshot {
   problems: StateProblem[];
   /** state/openclaw.sqlite as found (absent when there is none or it was not looked at). */
   sqlite?: SqliteOnDisk;
+  /** The JSON files a 2026.8+ OpenClaw retired, when SQLite is the store and they are still there. */
+  legacyLeftovers?: LegacyLeftovers;
+}
+
+export interface LegacyLeftovers {
+  /** Device ids in devices/paired.json; null when the file is gone (imported and archived). */
+  pairedDeviceIds: string[] | null;
+  pairedFile: string;
+  /** The device identity/device.json holds (derived from its key), when the file is there and readable. */
+  identity: { deviceId: string; file: string } | null;
 }
 
 /** What state/openclaw.sqlite is: its PRAGMA user_version and whether it holds the 2026.8+ pairing store. */

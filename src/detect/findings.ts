@@ -18,7 +18,7 @@ import { eraOf, impactOfNarrowBaseline, PAIRING_REQUIRED, requestFix, requestRep
 import { approvalVerdict } from "./guards.js";
 import { localPendingFindings, otherPendingFindings, rolesOf } from "./pending-findings.js";
 import { haltFindings, unsafePathFindings } from "./safety-findings.js";
-import { storeSchemaFindings } from "./store-findings.js";
+import { identityConflictFindings, migrationFindings, storeSchemaFindings } from "./store-findings.js";
 import type { OpenClawVersion } from "./version.js";
 import { versionMismatchFindings } from "./version-findings.js";
 
@@ -105,7 +105,7 @@ function legacyDeviceAuthFinding(input: DetectInput): Finding[] {
       fix: {
         command: "openclaw gateway stop && openclaw doctor --fix && openclaw gateway start",
         explanation:
-          "doctor imports the legacy file into SQLite and deletes it. If the file comes back, a process started before the upgrade (for example a long-running openclaw-mcp) is still writing it: stop that process first.",
+          "doctor imports the legacy file into SQLite and deletes it. If it comes back within a minute of a clean doctor --fix (openclaw#134509), a client older than the SQLite token store is still writing it (a long-running `openclaw mcp serve` started before the upgrade, or an OpenClaw macOS app older than the SQLite store): stop or update that client, then run doctor --fix again.",
       },
     },
   ];
@@ -286,6 +286,8 @@ export function detectFindings(input: DetectInput): Finding[] {
     ...stateFindings(snapshot),
     ...legacyDeviceAuthFinding(input),
     ...storeSchemaFindings(snapshot),
+    ...migrationFindings(snapshot),
+    ...identityConflictFindings(snapshot),
     ...versionMismatchFindings(input.versionsSeen),
   ];
   if (!input.version) {

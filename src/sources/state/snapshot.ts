@@ -12,6 +12,7 @@ import {
   readPairedFile,
   readPendingFile,
 } from "./files-store.js";
+import { readLegacyLeftovers } from "./legacy-leftovers.js";
 import type { ReadOptions } from "./safe-read.js";
 import { readSqliteUserVersion } from "./sqlite-header.js";
 import { SQLITE_FILE, schemaFor } from "./sqlite-schema.js";
@@ -93,13 +94,21 @@ export async function readPairingSnapshot(opts: SnapshotOptions): Promise<Pairin
   const withDb = (s: PairingSnapshot): PairingSnapshot =>
     onDisk.sqlite ? { ...s, sqlite: onDisk.sqlite } : s;
   if (onDisk.store === "sqlite") {
-    const [db, legacyDeviceAuthFile] = await Promise.all([
+    const [db, legacyDeviceAuthFile, legacyLeftovers] = await Promise.all([
       readSqliteStore(opts.stateDir, opts.nowMs),
       deviceAuthFileExists(opts.stateDir),
+      readLegacyLeftovers(opts.stateDir),
     ]);
     const { schemaVersion, olderLayout, ...read } = db;
     // a 2026.8+ number over the older table layout is not the pairing store after all
-    if (!olderLayout) return withDb({ store: "sqlite", ...read, legacyDeviceAuthFile });
+    // leftovers are compared with the database's rows: only when it could be read whole
+    if (!olderLayout)
+      return withDb({
+        store: "sqlite",
+        ...read,
+        legacyDeviceAuthFile,
+        ...(read.problems.length === 0 ? { legacyLeftovers } : {}),
+      });
     const files = await readFilesStore(opts);
     return { ...files, sqlite: { userVersion: schemaVersion, schema: "older", pairingStore: false } };
   }
