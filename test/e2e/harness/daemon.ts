@@ -34,7 +34,11 @@ export interface WatchdogDaemon {
  * Starts `scope-watchdog run` for `gateway` with `extra` merged into its config (the gateway's real log file,
  * JSON logs at debug); stopped when the test finishes.
  */
-export async function startWatchdogDaemon(gateway: Gateway, extra: JsonObject = {}): Promise<WatchdogDaemon> {
+export async function startWatchdogDaemon(
+  gateway: Gateway,
+  extra: JsonObject = {},
+  options: { env?: NodeJS.ProcessEnv } = {},
+): Promise<WatchdogDaemon> {
   const setup = prepareWatchdog(gateway);
   const configFile = path.join(gateway.dir, "watchdog", "daemon.json");
   mkdirSync(path.dirname(configFile), { recursive: true });
@@ -45,7 +49,8 @@ export async function startWatchdogDaemon(gateway: Gateway, extra: JsonObject = 
     ...extra,
   };
   writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-  const env = watchdogEnv({ dir: gateway.dir, env: setup.env, node: setup.node });
+  // options.env adds to it, e.g. a test desktop session's DBUS_SESSION_BUS_ADDRESS and DISPLAY
+  const env = watchdogEnv({ dir: gateway.dir, env: { ...setup.env, ...options.env }, node: setup.node });
   const child = spawn(setup.node, [builtEntry(), "run", "--config", configFile], {
     env,
     cwd: gateway.dir,
