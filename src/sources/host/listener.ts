@@ -86,21 +86,28 @@ export interface ListenerCheckOptions {
   littleEndian?: boolean;
 }
 
-async function socketPids(procRoot: string, inodes: ReadonlySet<number>, uid: number): Promise<number[]> {
+/**
+ * This user's processes holding one of these socket inodes (/proc/<pid>/fd). `comm`, when given, limits the
+ * descriptors read to processes whose /proc/<pid>/comm it accepts, which keeps a lookup cheap on a busy machine.
+ */
+export async function socketPids(
+  procRoot: string,
+  inodes: ReadonlySet<number>,
+  uid: number,
+  comm?: (name: string) => boolean,
+): Promise<number[]> {
   const pids: number[] = [];
   const entries = await readdir(procRoot).catch(() => [] as string[]);
   for (const e of entries) {
     if (!/^\d+$/.test(e)) continue;
     const dir = path.join(procRoot, e);
     try {
+      if (comm && !comm((await readFile(path.join(dir, "comm"), "utf8")).trim())) continue;
       if ((await stat(dir)).uid !== uid) continue;
-      for (const fd of await readdir(path.join(dir, "fd"))) {
-        const m = /^socket:\[(\d+)\]$/.exec(await readlink(path.join(dir, "fd", fd)).catch(() => ""));
-        if (m && inodes.has(Number(m[1]))) {
-          pids.push(Number(e));
-          break;
-        }
-      }
+      const links = await Promise.all(
+        (await readdir(path.join(dir, "fd"))).map((fd) => readlink(path.join(dir, "fd", fd)).catch(() => "")),
+      );
+      if (links.some((l) => inodes.has(Number(/^socket:\[(\d+)\]$/.exec(l)?.[1])))) pids.push(Number(e));
     } catch {
       // the process ended, or its fds are not ours to read
     }

@@ -4,11 +4,11 @@
 // global install folders, and only last running `openclaw --version`. The running gateway is also looked up, so a
 // disagreement (upgraded on disk, not restarted) can be reported: the running gateway decides the rules.
 
-import { readdir, readFile, readlink, realpath, stat } from "node:fs/promises";
+import { readdir, readFile, readlink, realpath } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { OpenClawInstall, VersionSighting, VersionSource } from "../../common/types.js";
-import { loopbackListeners, parseProcNet } from "./listener.js";
+import { loopbackListeners, parseProcNet, socketPids } from "./listener.js";
 import { findOnPath, isExecutable, versionFromCli, versionFromPackage } from "./openclaw-install.js";
 
 const VERSION = /^\d{4}\.\d{1,2}\.\d{1,3}(?:-[0-9A-Za-z.-]+)?$/;
@@ -170,23 +170,7 @@ async function gatewayPids(procRoot: string, port: number): Promise<number[]> {
   const uid = process.getuid?.() ?? -1;
   const inodes = new Set(sockets.filter((s) => s.uid === uid).map((s) => s.inode));
   if (inodes.size === 0) return [];
-  const pids: number[] = [];
-  for (const e of await names(procRoot)) {
-    if (!/^\d+$/.test(e)) continue;
-    const dir = path.join(procRoot, e);
-    const comm = (await readSmall(path.join(dir, "comm")))?.trim() ?? "";
-    if (!/^(node|nodejs|openclaw)/.test(comm)) continue;
-    try {
-      if ((await stat(dir)).uid !== uid) continue;
-      const links = await Promise.all(
-        (await readdir(path.join(dir, "fd"))).map((fd) => readlink(path.join(dir, "fd", fd)).catch(() => "")),
-      );
-      if (links.some((l) => inodes.has(Number(/^socket:\[(\d+)\]$/.exec(l)?.[1])))) pids.push(Number(e));
-    } catch {
-      // the process ended, or its descriptors are not ours to read
-    }
-  }
-  return pids;
+  return socketPids(procRoot, inodes, uid, (comm) => /^(node|nodejs|openclaw)/.test(comm));
 }
 
 async function packageVersion(file: string): Promise<string | null> {
