@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { chmod, lstat, mkdir, realpath, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { errorMessage } from "../common/errors.js";
 import { APP_NAME } from "../config/load.js";
 
 /** A lock not refreshed for this long is stale: its holder died (SIGKILL, power loss) and it may be taken over. */
@@ -104,7 +105,7 @@ export async function acquireLock(
     });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ELOCKED") return null;
-    throw new LockError(`cannot take the lock ${target}.lock: ${(err as Error).message}`);
+    throw new LockError(`cannot take the lock ${target}.lock: ${errorMessage(err)}`);
   }
   let releasing: Promise<void> | null = null;
   return {
@@ -142,7 +143,7 @@ export function createMachineLocks(o: MachineLocksOptions): MachineLocks {
       dir = null;
       throw err instanceof LockError
         ? err
-        : new LockError(`cannot prepare the lock folder: ${(err as Error).message}`);
+        : new LockError(`cannot prepare the lock folder: ${errorMessage(err)}`);
     });
   };
   const take = async (kind: string, stateDir: string) => {

@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import * as z from "zod";
 import { writeFileAtomic } from "../common/atomic-file.js";
+import { errorMessage } from "../common/errors.js";
 import type { Logger } from "../common/log.js";
 import type { LastGoodState } from "../common/types.js";
 import { APP_NAME } from "../config/load.js";
@@ -49,7 +50,7 @@ async function readJson<T>(file: string, schema: z.ZodType<T>, fallback: T, logg
     text = await readFile(file, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return fallback;
-    logger.warn({ file, err: String(err) }, `cannot read ${file}; starting without what it holds`);
+    logger.warn({ file, err: errorMessage(err) }, `cannot read ${file}; starting without what it holds`);
     return fallback;
   }
   let problem: string;
@@ -59,7 +60,7 @@ async function readJson<T>(file: string, schema: z.ZodType<T>, fallback: T, logg
     const issue = parsed.error.issues[0];
     problem = issue ? `${issue.path.join(".") || "(top)"}: ${issue.message}` : "not the expected shape";
   } catch (err) {
-    problem = `not JSON: ${(err as Error).message}`;
+    problem = `not JSON: ${errorMessage(err)}`;
   }
   const aside = `${file}.corrupt-${Date.now()}`;
   const moved = await rename(file, aside).then(

@@ -2,6 +2,7 @@
 // errors in the usual shape. (commander took as long to load as all of `check`'s own modules: bench/RESULTS.md.)
 
 import { parseArgs } from "node:util";
+import { errorMessage } from "../common/errors.js";
 
 export interface OptionSpec {
   /** "--json", or "--state-dir <dir>" for an option that takes a value. */
@@ -141,7 +142,7 @@ export function parseCommandLine(
     ({ values, positionals } = parseArgs({ args: [...rest], options: config, allowPositionals: true }));
   } catch (err) {
     // parseArgs names the option first, in quotes: "Unknown option '--x'", "Option '--state-dir <value>' …"
-    const what = /'(-[^' ]+)/.exec((err as Error).message)?.[1] ?? "";
+    const what = /'(-[^' ]+)/.exec(errorMessage(err))?.[1] ?? "";
     const code = (err as NodeJS.ErrnoException).code;
     const spec = specs.find((o) => `--${longName(o)}` === what);
     const message =
@@ -149,7 +150,7 @@ export function parseCommandLine(
         ? `unknown option '${what}'`
         : code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && spec
           ? `option '${spec.flags}' argument missing`
-          : (err as Error).message;
+          : errorMessage(err);
     return fail(message);
   }
   if (values.help) return { kind: "help", text: commandHelp(program.name, command) };

@@ -1,5 +1,6 @@
 // `scope-watchdog pair`: pair the watchdog's own device (read + pairing scopes) and print the one approve command.
 
+import { errorMessage } from "../common/errors.js";
 import type { Secret } from "../common/secret.js";
 import { connectOnce, type SessionEnd, type SocketFactory } from "../sources/gateway/connection.js";
 import { isRecord, WATCHDOG_SCOPES } from "../sources/gateway/protocol.js";
@@ -124,7 +125,7 @@ export async function pairWatchdog(opts: PairOptions, now: () => number): Promis
   try {
     ({ identity, created } = await loadOrCreateWatchdogIdentity(opts.identityFile, now));
   } catch (err) {
-    return { deviceId: null, status: "failed", message: (err as Error).message };
+    return { deviceId: null, status: "failed", message: errorMessage(err) };
   }
   const startedAtMs = now();
   let once: Awaited<ReturnType<typeof connectOnce>>;
@@ -143,7 +144,7 @@ export async function pairWatchdog(opts: PairOptions, now: () => number): Promis
       ...(opts.verifyListener ? { verifyListener: opts.verifyListener } : {}),
     });
   } catch (err) {
-    return { deviceId: identity.deviceId, status: "failed", message: (err as Error).message };
+    return { deviceId: identity.deviceId, status: "failed", message: errorMessage(err) };
   }
   if (!once.ok) {
     return once.end.observation?.kind === "pairing-required-close"

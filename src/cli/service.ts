@@ -29,6 +29,7 @@ import {
 import { renderSystemUnit, renderUserUnit, servicePath, UNIT_NAME } from "../actions/service/systemd-unit.js";
 import { renderBootCommand, renderLauncher, renderTaskXml } from "../actions/service/wsl-task.js";
 import { resolveDataDir } from "../actions/state-store.js";
+import { errorMessage } from "../common/errors.js";
 import { loadConfig } from "../config/load.js";
 import { EXIT, type Io, print, styleFor } from "./io.js";
 import { wrapText } from "./style.js";
@@ -171,7 +172,7 @@ async function install(ctx: Context, target: ServiceTarget, opts: ServiceOptions
   try {
     plan = wsl ? planWslInstall(inputs) : planSystemdInstall(inputs);
   } catch (err) {
-    return fail(io, (err as Error).message);
+    return fail(io, errorMessage(err));
   }
   print(io.stdout, wsl ? "Windows logon task for WSL:" : `systemd user unit ${UNIT_NAME}:`);
   const result = await applyPlan(plan, host, { systemctl: facts.systemctl, schtasks: facts.schtasks });
@@ -217,7 +218,7 @@ async function printUnits(
     try {
       unit = renderSystemUnit({ ...cmd, path: svcPath, user, home });
     } catch (err) {
-      return fail(io, (err as Error).message);
+      return fail(io, errorMessage(err));
     }
     print(io.stdout, unit);
     return EXIT.ok;

@@ -9,6 +9,7 @@ import {
   silencesPath,
 } from "../actions/silences.js";
 import { resolveDataDir } from "../actions/state-store.js";
+import { errorMessage } from "../common/errors.js";
 import { FINDING_CODES, isFindingCode } from "../common/finding-codes.js";
 import { formatDuration, parseDuration } from "../config/duration.js";
 import { loadConfig } from "../config/load.js";
@@ -99,7 +100,7 @@ export async function runSilence(code: string | undefined, opts: SilenceOptions,
       );
     return EXIT.ok;
   } catch (err) {
-    print(io.stderr, `scope-watchdog silence: ${silencesPath(dataDir)}: ${(err as Error).message}`);
+    print(io.stderr, `scope-watchdog silence: ${silencesPath(dataDir)}: ${errorMessage(err)}`);
     return EXIT.failed;
   }
 }

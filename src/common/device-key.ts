@@ -1,6 +1,7 @@
 // Ed25519 device keys as OpenClaw derives them (src/infra/device-identity.ts): deviceId and wire public key.
 
 import { createHash, createPublicKey } from "node:crypto";
+import { errorMessage } from "./errors.js";
 
 /** DER prefix of an Ed25519 SubjectPublicKeyInfo; the raw 32-byte key follows it. */
 const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
@@ -18,7 +19,7 @@ export function deriveDeviceKey(publicKeyPem: string): DerivedKey {
   try {
     der = createPublicKey(publicKeyPem).export({ type: "spki", format: "der" });
   } catch (err) {
-    throw new Error(`publicKeyPem is not a valid public key (${(err as Error).message})`);
+    throw new Error(`publicKeyPem is not a valid public key (${errorMessage(err)})`);
   }
   if (der.length !== ED25519_SPKI_PREFIX.length + 32 || !der.subarray(0, 12).equals(ED25519_SPKI_PREFIX)) {
     throw new Error("publicKeyPem is not an Ed25519 key");

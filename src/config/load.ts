@@ -3,6 +3,7 @@
 
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { errorMessage } from "../common/errors.js";
 import { parseJson5 } from "../common/json5.js";
 import { registerSecret, registerUrlSecret } from "../common/redact.js";
 import { defaultConfig } from "./defaults.js";
@@ -58,14 +59,14 @@ export async function readConfigFile(file: string): Promise<Config> {
           ? "permission denied"
           : code === "EISDIR"
             ? "is a directory, expected a JSON file"
-            : String((err as Error).message);
+            : String(errorMessage(err));
     throw new ConfigError(file, [{ field: "", message: why }]);
   }
   let raw: unknown;
   try {
     raw = await parseJson5(text);
   } catch (err) {
-    throw new ConfigError(file, [{ field: "", message: `not valid JSON: ${(err as Error).message}` }]);
+    throw new ConfigError(file, [{ field: "", message: `not valid JSON: ${errorMessage(err)}` }]);
   }
   const { validateConfig } = await import("./validate.js");
   const v = validateConfig(raw);

@@ -4,6 +4,7 @@
 
 import path from "node:path";
 import { killSwitchPath } from "../actions/remediate/kill-switch.js";
+import { errorMessage } from "../common/errors.js";
 import type { Logger } from "../common/log.js";
 import type { LastGoodState, Observation, OpenClawInstall } from "../common/types.js";
 import type { LoadedConfig } from "../config/load.js";
@@ -72,7 +73,7 @@ export class Daemon {
       minIntervalMs: () => this.config.config.detect.minInterval,
       now: deps.now,
       run: (trigger, atMs) => this.evaluateOnce(trigger, atMs),
-      onError: (err, trigger) => this.log.error({ err: String(err), trigger }, "evaluation failed"),
+      onError: (err, trigger) => this.log.error({ err: errorMessage(err), trigger }, "evaluation failed"),
     });
   }
 
@@ -92,7 +93,7 @@ export class Daemon {
     try {
       next = given ?? (await this.deps.loadConfig());
     } catch (err) {
-      this.log.error({ err: (err as Error).message }, "new configuration rejected; keeping the running one");
+      this.log.error({ err: errorMessage(err) }, "new configuration rejected; keeping the running one");
       return false;
     }
     this.config = next;
@@ -245,7 +246,9 @@ export class Daemon {
         this.log.info({ stateDir: location.stateDir }, "OpenClaw's state directory appeared");
         void this.detach()
           .then(() => this.attach())
-          .catch((err: unknown) => this.log.error({ err: String(err) }, "cannot start watching OpenClaw"));
+          .catch((err: unknown) =>
+            this.log.error({ err: errorMessage(err) }, "cannot start watching OpenClaw"),
+          );
       },
     );
     this.components.push(watcher);
@@ -290,7 +293,9 @@ export class Daemon {
       parts.map((c) =>
         c
           .stop()
-          .catch((err: unknown) => this.log.warn({ err: String(err) }, "a component failed to stop cleanly")),
+          .catch((err: unknown) =>
+            this.log.warn({ err: errorMessage(err) }, "a component failed to stop cleanly"),
+          ),
       ),
     );
   }
@@ -385,7 +390,7 @@ export class Daemon {
         await this.waitFor(err.location, ++this.generation);
         return null;
       }
-      this.log.error({ err: String(err), trigger }, "evaluation failed; keeping the last good view");
+      this.log.error({ err: errorMessage(err), trigger }, "evaluation failed; keeping the last good view");
       return null;
     }
     if (this.stopped) return null;
@@ -443,7 +448,7 @@ export class Daemon {
     try {
       await this.deps.onEvaluated?.(evaluation);
     } catch (err) {
-      this.log.error({ err: String(err) }, "a follow-up action failed");
+      this.log.error({ err: errorMessage(err) }, "a follow-up action failed");
     }
     return inspection;
   }
@@ -460,7 +465,7 @@ export class Daemon {
         "recorded the local device's pairing as the last good state",
       );
     } catch (err) {
-      this.log.error({ err: String(err) }, "cannot save the last good state; keeping it in memory");
+      this.log.error({ err: errorMessage(err) }, "cannot save the last good state; keeping it in memory");
     }
   }
 }

@@ -10,6 +10,7 @@ import { createMachineLocks } from "../actions/locks.js";
 import { createNotifier } from "../actions/notify/notifier.js";
 import { createProcessRunner } from "../actions/process-runner.js";
 import { createStateStore } from "../actions/state-store.js";
+import { errorMessage } from "../common/errors.js";
 import type { Logger } from "../common/log.js";
 import { VERSION } from "../common/version.js";
 import { type LoadedConfig, loadConfig } from "../config/load.js";
@@ -62,7 +63,7 @@ export function watchForPath(parent: string, child: string, onAppear: () => void
     }),
   );
   watcher.on("error", (err) =>
-    logger.warn({ err: String(err) }, "cannot watch for OpenClaw's state directory"),
+    logger.warn({ err: errorMessage(err) }, "cannot watch for OpenClaw's state directory"),
   );
   let stopping: Promise<void> | undefined;
   return {
@@ -99,7 +100,7 @@ export function watchProfileFolders(home: string, onChange: () => void, logger: 
   };
   for (const ev of ["addDir", "unlinkDir", "add", "unlink"] as const) watcher.on(ev, fire);
   watcher.on("error", (err) =>
-    logger.warn({ err: String(err) }, "cannot watch the home folder for OpenClaw profiles"),
+    logger.warn({ err: errorMessage(err) }, "cannot watch the home folder for OpenClaw profiles"),
   );
   const ready = new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
   let stopping: Promise<void> | undefined;
@@ -120,7 +121,7 @@ export function watchProfileFolders(home: string, onChange: () => void, logger: 
 export function cronSchedule(expr: string, run: () => Promise<void>, logger: Logger): Schedule {
   const task = new Cron(
     expr,
-    { protect: true, catch: (err) => logger.error({ err: String(err) }, "reconcile failed") },
+    { protect: true, catch: (err) => logger.error({ err: errorMessage(err) }, "reconcile failed") },
     run,
   );
   return {

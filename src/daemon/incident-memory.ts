@@ -4,6 +4,7 @@
 
 import type { IncidentMemory, StateStore } from "../actions/state-store.js";
 import { createCoalescedSaver } from "../common/coalesced-save.js";
+import { errorMessage } from "../common/errors.js";
 import type { Logger } from "../common/log.js";
 import type { Observation } from "../common/types.js";
 import type { IncidentState } from "../policy/incidents.js";
@@ -69,7 +70,7 @@ export function createIncidentMemory(o: {
     intervalMs: SAVE_INTERVAL_MS,
     onError: (err) =>
       o.logger.error(
-        { err: String(err), stateDir: o.stateDir },
+        { err: errorMessage(err), stateDir: o.stateDir },
         "cannot save the open incidents; keeping them in memory",
       ),
   });
@@ -80,7 +81,7 @@ export function createIncidentMemory(o: {
       try {
         m = await o.store.loadIncidents(o.stateDir);
       } catch (err) {
-        o.logger.error({ err: String(err) }, "cannot read the stored incidents; starting without them");
+        o.logger.error({ err: errorMessage(err) }, "cannot read the stored incidents; starting without them");
         return null;
       }
       if (!m) return null;

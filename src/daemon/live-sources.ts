@@ -2,6 +2,7 @@
 // start is reported and left out (the state files are still watched), and one that starts after its daemon moved
 // on (a reload, a stop) is stopped again.
 
+import { errorMessage } from "../common/errors.js";
 import type { Observation } from "../common/types.js";
 import type { Config } from "../config/schema.js";
 import type { Inspection } from "../detect/inspection.js";
@@ -40,10 +41,7 @@ export async function startLogTail(
       onObservation: (obs, meta) => o.observe(obs, meta.stale),
     });
   } catch (err) {
-    deps.logger.error(
-      { err: (err as Error).message },
-      "cannot follow the gateway log; files are still watched",
-    );
+    deps.logger.error({ err: errorMessage(err) }, "cannot follow the gateway log; files are still watched");
     return null;
   }
   if (!o.current()) {
@@ -69,7 +67,7 @@ export async function startConnection(
     });
   } catch (err) {
     deps.logger.error(
-      { err: (err as Error).message },
+      { err: errorMessage(err) },
       "cannot start the watchdog's own gateway connection; files and log are still watched",
     );
     return null;

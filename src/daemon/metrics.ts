@@ -5,6 +5,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { errorMessage } from "../common/errors.js";
 import type { Logger } from "../common/log.js";
 import { redact } from "../common/redact.js";
 import type { Severity } from "../common/types.js";
@@ -353,7 +354,7 @@ export function createMetricsServer(opts: MetricsServerOptions): MetricsServer {
     scrape().then(
       (text) => reply(200, text, CONTENT_TYPE),
       (err: unknown) => {
-        opts.logger.error({ err: String(err) }, "cannot render metrics");
+        opts.logger.error({ err: errorMessage(err) }, "cannot render metrics");
         reply(500, "cannot render metrics; see the daemon's log\n");
       },
     );
@@ -378,7 +379,7 @@ export function createMetricsServer(opts: MetricsServerOptions): MetricsServer {
         });
       });
       server = srv;
-      srv.on("error", (err) => opts.logger.warn({ err: String(err) }, "metrics endpoint error"));
+      srv.on("error", (err) => opts.logger.warn({ err: errorMessage(err) }, "metrics endpoint error"));
       const addr = srv.address() as AddressInfo;
       opts.logger.info(
         { url: `http://${host.includes(":") ? `[${host}]` : host}:${addr.port}/metrics` },

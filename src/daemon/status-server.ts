@@ -6,6 +6,7 @@ import { chmod, lstat, mkdir, unlink } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { connect } from "node:net";
 import path from "node:path";
+import { errorMessage } from "../common/errors.js";
 import type { Logger } from "../common/log.js";
 import { APP_NAME } from "../config/load.js";
 import { createScrubber } from "./logger.js";
@@ -153,7 +154,7 @@ export function createStatusServer(opts: StatusServerOptions): StatusServer {
     try {
       send(200, opts.getStatus());
     } catch (err) {
-      logger.error({ err: String(err) }, "cannot build the status report");
+      logger.error({ err: errorMessage(err) }, "cannot build the status report");
       send(500, { error: "the daemon could not build its status report; see its log" });
     }
   };
@@ -184,7 +185,7 @@ export function createStatusServer(opts: StatusServerOptions): StatusServer {
       });
     });
     server = srv;
-    srv.on("error", (err) => logger.warn({ err: String(err) }, "status endpoint error"));
+    srv.on("error", (err) => logger.warn({ err: errorMessage(err) }, "status endpoint error"));
     await chmod(socketPath, 0o600);
     const st = await lstat(socketPath);
     ours = { dev: st.dev, ino: st.ino };

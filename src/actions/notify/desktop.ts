@@ -5,6 +5,7 @@
 
 import { accessSync, constants, existsSync } from "node:fs";
 import path from "node:path";
+import { errorMessage } from "../../common/errors.js";
 import type { Severity } from "../../common/types.js";
 import { type ApproveOffer, OFFER_ACTIONS, type OfferAction } from "../../policy/approve-offer.js";
 import type { Channel, ChannelResult } from "./channel.js";
@@ -95,7 +96,7 @@ export function classifyDesktopError(text: string, wsl: boolean): DesktopFailure
 
 /** The useful part of a notifier error: child_process puts the whole command line on the first line. */
 export function errorText(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
+  const text = errorMessage(err);
   const lines = text.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("Command failed:"));
   const useful = lines.join(" ").trim() || (err as NodeJS.ErrnoException)?.code || "unknown error";
   return useful.slice(0, 300);

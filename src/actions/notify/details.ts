@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { errorMessage } from "../../common/errors.js";
 import type { Logger } from "../../common/log.js";
 import { redact } from "../../common/redact.js";
 import type { ApproveOffer } from "../../policy/approve-offer.js";
@@ -60,7 +61,7 @@ export async function openDetails(o: DetailsOptions): Promise<{ file: string; op
     await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     await writeFile(file, redact(text, { extra: o.secrets?.() ?? [], shapes: true }), { mode: 0o600 });
   } catch (err) {
-    log.error({ file, err: (err as Error).message }, "Details: cannot write the check output");
+    log.error({ file, err: errorMessage(err) }, "Details: cannot write the check output");
     return { file, opened: false };
   }
   const opener = (o.platform ?? process.platform) === "darwin" ? "open" : "xdg-open";

@@ -6,6 +6,7 @@
 // desktop failure is explained once per failure kind (warn, with what to do); repeats are debug lines, and a
 // success clears the memory so a later breakage is explained again.
 
+import { errorMessage } from "../../common/errors.js";
 import type { Logger } from "../../common/log.js";
 import { redact } from "../../common/redact.js";
 import type { Channel, ChannelName, ChannelResult, Rendered } from "./channel.js";
@@ -43,7 +44,7 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
     try {
       r = await c.send(n, signal);
     } catch (err) {
-      r = { ok: false, attempts: 1, failure: "bug", reason: String(err) };
+      r = { ok: false, attempts: 1, failure: "bug", reason: errorMessage(err) };
     }
     // what a server answers (or an error says) may quote the URL, the token or the request: every channel's
     // reason goes through the one redactor before it is logged or recorded

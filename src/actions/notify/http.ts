@@ -1,6 +1,7 @@
 // One HTTP POST with a per-attempt timeout and bounded retries with backoff: network errors, timeouts, 429 and
 // 5xx are retried; other 4xx answers are not. Aborting `signal` (the notifier stopping) ends it at once.
 
+import { errorMessage } from "../../common/errors.js";
 import type { Severity } from "../../common/types.js";
 import type { NotifyConfig } from "../../config/schema-notify.js";
 import { type Channel, type ChannelName, type ChannelResult, type Rendered, redactUrl } from "./channel.js";
@@ -80,7 +81,7 @@ async function attempt(o: PostOptions): Promise<Attempt> {
       ok: false,
       retry: true,
       failure: "network",
-      reason: cause?.code ?? cause?.message ?? (err as Error).message,
+      reason: cause?.code ?? cause?.message ?? errorMessage(err),
     };
   } finally {
     clearTimeout(timer);

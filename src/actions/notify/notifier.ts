@@ -5,6 +5,7 @@
 
 import os from "node:os";
 import { createCoalescedSaver } from "../../common/coalesced-save.js";
+import { errorMessage } from "../../common/errors.js";
 import type { Logger } from "../../common/log.js";
 import type { Finding } from "../../common/types.js";
 import { VERSION } from "../../common/version.js";
@@ -147,7 +148,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
         save: (s) => store.save(s),
         intervalMs: SAVE_INTERVAL_MS,
         onError: (err) =>
-          log.error({ err: String(err) }, "cannot save the notification state; keeping it in memory"),
+          log.error({ err: errorMessage(err) }, "cannot save the notification state; keeping it in memory"),
       })
     : null;
   // the stored state is read before the first decision (every decision queues behind this)
@@ -173,7 +174,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
   configure(o.config);
 
   function track(p: Promise<unknown>): void {
-    const safe = p.catch((err: unknown) => log.error({ err: String(err) }, "notification step failed"));
+    const safe = p.catch((err: unknown) => log.error({ err: errorMessage(err) }, "notification step failed"));
     inflight.add(safe);
     void safe.finally(() => inflight.delete(safe));
   }
@@ -193,7 +194,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
     try {
       stored = await from.load();
     } catch (err) {
-      log.error({ err: String(err) }, "cannot read the stored notification state; starting without it");
+      log.error({ err: errorMessage(err) }, "cannot read the stored notification state; starting without it");
       return;
     }
     if (!stored) return;
@@ -275,7 +276,9 @@ export function createNotifier(o: NotifierOptions): Notifier {
       apply(decide(state, input, now(), config));
     };
     const next = queue.then(step, step);
-    queue = next.catch((err: unknown) => log.error({ err: String(err) }, "notification decision failed"));
+    queue = next.catch((err: unknown) =>
+      log.error({ err: errorMessage(err) }, "notification decision failed"),
+    );
     return queue;
   }
 

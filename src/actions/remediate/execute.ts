@@ -4,6 +4,7 @@
 // its audit entry or ledger record cannot be written.
 
 import { randomUUID } from "node:crypto";
+import { errorMessage } from "../../common/errors.js";
 import type { Logger } from "../../common/log.js";
 import type { Inspection } from "../../detect/inspection.js";
 import type { Decision } from "../../policy/remediate.js";
@@ -103,7 +104,7 @@ export async function executeDecision(d: Decision, c: ExecuteContext): Promise<D
     try {
       await c.audit.append(entry("decided", undefined, without));
     } catch (err) {
-      c.log.error({ err: (err as Error).message, action: d.action }, "cannot write the audit log");
+      c.log.error({ err: errorMessage(err), action: d.action }, "cannot write the audit log");
     }
     return done(without);
   }
@@ -127,7 +128,7 @@ export async function executeDecision(d: Decision, c: ExecuteContext): Promise<D
   } catch (err) {
     return done({
       status: "failed",
-      message: `not run: cannot write the audit log (${(err as Error).message})`,
+      message: `not run: cannot write the audit log (${errorMessage(err)})`,
     });
   }
   let outcome: AuditOutcome;
@@ -136,7 +137,7 @@ export async function executeDecision(d: Decision, c: ExecuteContext): Promise<D
     outcome = await runHeal({ ...c, decision: d, attempt }).catch(
       (err: unknown): AuditOutcome => ({
         status: "failed",
-        message: `stopped by an unexpected error: ${(err as Error).message}`,
+        message: `stopped by an unexpected error: ${errorMessage(err)}`,
         healed: false,
       }),
     );
@@ -146,19 +147,19 @@ export async function executeDecision(d: Decision, c: ExecuteContext): Promise<D
         nowMs: c.now(),
       });
     } catch (err) {
-      c.log.error({ err: (err as Error).message, action: d.action }, "cannot record how the attempt ended");
+      c.log.error({ err: errorMessage(err), action: d.action }, "cannot record how the attempt ended");
     }
   } catch (err) {
     outcome = {
       status: "failed",
-      message: `not run: cannot write the remediation ledger (${(err as Error).message})`,
+      message: `not run: cannot write the remediation ledger (${errorMessage(err)})`,
       healed: false,
     };
   }
   try {
     await c.audit.append(entry("after", attempt, outcome));
   } catch (err) {
-    c.log.error({ err: (err as Error).message, action: d.action }, "cannot write the audit log");
+    c.log.error({ err: errorMessage(err), action: d.action }, "cannot write the audit log");
   }
   return done(outcome);
 }

@@ -3,6 +3,7 @@
 // be exactly what was approved (policy/verify-approval.ts), or the kill switch is engaged with the reason; and
 // the device is called healed only when the re-read state shows it. Each command is audited before and after.
 
+import { errorMessage } from "../../common/errors.js";
 import { approvedBaseline, localPaired } from "../../common/pairing.js";
 import { excerpt } from "../../common/redact.js";
 import { formatScopes, missingScopes, normalizeScopes } from "../../common/scopes.js";
@@ -242,7 +243,7 @@ export async function runHeal(c: HealContext): Promise<AuditOutcome> {
     end = await approveLoop(c, stepper(c, cli));
   } catch (err) {
     if (err instanceof StopPass) return { status: "stopped", message: err.message, healed: false };
-    return { status: "failed", message: (err as Error).message, healed: false };
+    return { status: "failed", message: errorMessage(err), healed: false };
   }
   if ("approved" in end) {
     const verified = await verify(c, end);
@@ -271,7 +272,7 @@ async function verify(
   } catch (err) {
     return {
       status: "unverified",
-      message: `cannot re-read the state: ${(err as Error).message}${a.note}`,
+      message: `cannot re-read the state: ${errorMessage(err)}${a.note}`,
       healed: false,
     };
   }
@@ -313,7 +314,7 @@ async function halt(
   try {
     await engageKillSwitch(c.killFile, { reason, atMs: c.now(), pass: c.base.pass, details: differences });
   } catch (err) {
-    engaged = `the kill switch ${c.killFile} could not be written (${(err as Error).message}); remove nothing and check the pairing state`;
+    engaged = `the kill switch ${c.killFile} could not be written (${errorMessage(err)}); remove nothing and check the pairing state`;
   }
   return { status: "halted", message: `${reason}; ${engaged}${note}`, healed: false, ...approved };
 }

@@ -9,6 +9,7 @@ import { open } from "node:fs/promises";
 import path from "node:path";
 import * as z from "zod";
 import { ensurePrivateDir, writeFileAtomic } from "../../common/atomic-file.js";
+import { errorMessage } from "../../common/errors.js";
 import type { RemediationConfig } from "../../config/schema-remediation.js";
 import type { RemediationHistory } from "../../policy/remediate-bounds.js";
 import { withFileLock } from "../locks.js";
@@ -57,7 +58,7 @@ async function readEntries(file: string): Promise<LedgerEntry[] | { problem: str
     const code = (err as NodeJS.ErrnoException).code;
     // absent, or its folder cannot exist: no attempt was ever recorded there (writing will say why it cannot)
     if (code === "ENOENT" || code === "ENOTDIR") return [];
-    return { problem: `${file} cannot be read (${code ?? (err as Error).message})` };
+    return { problem: `${file} cannot be read (${code ?? errorMessage(err)})` };
   }
   try {
     const st = await h.stat();
@@ -68,7 +69,7 @@ async function readEntries(file: string): Promise<LedgerEntry[] | { problem: str
     try {
       raw = JSON.parse(text);
     } catch (err) {
-      return { problem: `${file} is not valid JSON (${(err as Error).message})` };
+      return { problem: `${file} is not valid JSON (${errorMessage(err)})` };
     }
     const parsed = ledgerSchema.safeParse(raw);
     if (!parsed.success)

@@ -5,6 +5,7 @@
 
 import { randomUUID } from "node:crypto";
 import path from "node:path";
+import { errorMessage } from "../../common/errors.js";
 import { codeInfo } from "../../common/finding-codes.js";
 import type { Logger } from "../../common/log.js";
 import type { RemediationConfig } from "../../config/schema-remediation.js";
@@ -138,13 +139,13 @@ export function createRemediator(o: RemediatorOptions): Remediator {
       }
     } catch (err) {
       const what = err instanceof LockError ? "the remediation lock" : "a remediation pass";
-      throw new RemediationError(`cannot start ${what}: ${(err as Error).message}`);
+      throw new RemediationError(`cannot start ${what}: ${errorMessage(err)}`);
     }
     try {
       inspection = await o.inspect();
     } catch (err) {
       await held.release();
-      throw new RemediationError(`cannot start a remediation pass: ${(err as Error).message}`);
+      throw new RemediationError(`cannot start a remediation pass: ${errorMessage(err)}`);
     }
     secrets = inspection.gateway.secret ? [inspection.gateway.secret.reveal()] : [];
     const report = { pass, policy: ps.cfg.policy, dryRun: ps.dryRun, inspection };
@@ -195,7 +196,7 @@ export function createRemediator(o: RemediatorOptions): Remediator {
   const start = (initial?: Inspection) => {
     running = runPass(initial)
       .then((report) => o.onPass?.(report))
-      .catch((err: unknown) => log.error({ err: (err as Error).message }, "remediation pass failed"))
+      .catch((err: unknown) => log.error({ err: errorMessage(err) }, "remediation pass failed"))
       .finally(() => {
         running = null;
         if (queued && !stopping) {

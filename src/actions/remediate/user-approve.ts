@@ -6,6 +6,7 @@
 // click is the human decision, so neither the policy nor the rate bounds apply (they are for the watchdog's own).
 
 import { randomUUID } from "node:crypto";
+import { errorMessage } from "../../common/errors.js";
 import type { Logger } from "../../common/log.js";
 import { localPaired } from "../../common/pairing.js";
 import type { RemediationConfig } from "../../config/schema-remediation.js";
@@ -74,7 +75,7 @@ export async function runUserApprove(c: UserApproveContext): Promise<UserApprove
     await c.audit.check();
     held = await c.lock(offer.stateDir);
   } catch (err) {
-    return ended("failed", `cannot take the remediation lock: ${(err as Error).message}`, null);
+    return ended("failed", `cannot take the remediation lock: ${errorMessage(err)}`, null);
   }
   if (!held)
     return ended(
@@ -87,7 +88,7 @@ export async function runUserApprove(c: UserApproveContext): Promise<UserApprove
     try {
       inspection = await c.inspect();
     } catch (err) {
-      return ended("failed", `cannot read OpenClaw's state: ${(err as Error).message}`, null);
+      return ended("failed", `cannot read OpenClaw's state: ${errorMessage(err)}`, null);
     }
     c.setSecrets(inspection.gateway.secret ? [inspection.gateway.secret.reveal()] : []);
     const base = {
@@ -143,7 +144,7 @@ export async function runUserApprove(c: UserApproveContext): Promise<UserApprove
           outcome,
         });
       } catch (err) {
-        c.log.error({ err: (err as Error).message }, "cannot write the audit log");
+        c.log.error({ err: errorMessage(err) }, "cannot write the audit log");
       }
       return ended(stop.status, message, inspection);
     }

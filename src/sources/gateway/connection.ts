@@ -2,6 +2,7 @@
 // observations, jittered reconnects, and a pause where only a human can help. One socket at a time is a
 // GatewaySession (session.ts).
 
+import { errorMessage } from "../../common/errors.js";
 import { silentLogger } from "../../common/log.js";
 import type { Observation } from "../../common/types.js";
 import { type BackoffPolicy, backoffDelayMs, DEFAULT_BACKOFF, type SessionEnd } from "./close.js";
@@ -138,7 +139,7 @@ export function createGatewayConnection(opts: GatewayConnectionOptions): Gateway
     try {
       fn();
     } catch (err) {
-      log.warn({ err: String(err) }, `${what} callback failed`);
+      log.warn({ err: errorMessage(err) }, `${what} callback failed`);
     }
   };
   const emit = (o: Observation) => {

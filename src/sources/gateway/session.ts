@@ -2,6 +2,7 @@
 // and the facts of how it ended (what they mean: close.ts). Reconnecting is the caller's business (connection.ts).
 
 import WebSocket from "ws";
+import { errorMessage } from "../../common/errors.js";
 import { type Logger, silentLogger } from "../../common/log.js";
 import type { Observation } from "../../common/types.js";
 import { resolveSessionEnd, type SessionEnd } from "./close.js";
@@ -156,7 +157,8 @@ export class GatewaySession {
         else this.#open();
       },
       (err: unknown) => {
-        if (this.#phase !== "ended") refuse(`cannot check who listens on ${this.#o.url}: ${String(err)}`);
+        if (this.#phase !== "ended")
+          refuse(`cannot check who listens on ${this.#o.url}: ${errorMessage(err)}`);
       },
     );
   }
@@ -168,7 +170,7 @@ export class GatewaySession {
     try {
       socket = (this.#o.createSocket ?? defaultSocketFactory(handshakeMs))(this.#o.url);
     } catch (err) {
-      this.#unreachable = sanitizeText((err as Error).message, this.#secrets);
+      this.#unreachable = sanitizeText(errorMessage(err), this.#secrets);
       queueMicrotask(() => this.#finish(1006, ""));
       return;
     }
@@ -234,7 +236,7 @@ export class GatewaySession {
     try {
       this.#socket?.send(text);
     } catch (err) {
-      this.#log.debug({ err: sanitizeText((err as Error).message, this.#secrets) }, "gateway send failed");
+      this.#log.debug({ err: sanitizeText(errorMessage(err), this.#secrets) }, "gateway send failed");
       this.#closeSocket(1011, "send failed");
     }
   }

@@ -5,6 +5,7 @@ import { chmod, link, readFile, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { syncDir, writePrivateTemp } from "../../common/atomic-file.js";
 import { deriveDeviceKey } from "../../common/device-key.js";
+import { errorMessage } from "../../common/errors.js";
 import type { DeviceSigner } from "./protocol.js";
 
 /** The file's shape, the same as OpenClaw's identity/device.json so its tools can read it. */
@@ -65,7 +66,7 @@ function fromFile(file: string, raw: unknown): WatchdogIdentity {
     privateKey = createPrivateKey(privateKeyPem);
     derived = deriveDeviceKey(publicKeyPem);
   } catch (err) {
-    throw new WatchdogIdentityError(file, `holds an unusable key (${(err as Error).message})`);
+    throw new WatchdogIdentityError(file, `holds an unusable key (${errorMessage(err)})`);
   }
   if (privateKey.asymmetricKeyType !== "ed25519")
     throw new WatchdogIdentityError(file, "holds a private key that is not Ed25519");
@@ -141,7 +142,7 @@ export async function loadOrCreateWatchdogIdentity(
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== "ENOENT")
-        throw new WatchdogIdentityError(abs, `cannot be read (${code ?? (err as Error).message})`);
+        throw new WatchdogIdentityError(abs, `cannot be read (${code ?? errorMessage(err)})`);
     }
     if (text === null) {
       const fresh = generate(now());

@@ -4,6 +4,7 @@ import { lstat } from "node:fs/promises";
 import path from "node:path";
 import { cleanField } from "../../common/clean-text.js";
 import { deriveDeviceKey } from "../../common/device-key.js";
+import { errorMessage } from "../../common/errors.js";
 import { isPendingLive } from "../../common/pairing.js";
 import type {
   DeviceAuthCache,
@@ -110,7 +111,7 @@ export function identityFromJson(stateDir: string, value: unknown): Read<LocalId
       problems: [],
     };
   } catch (err) {
-    return { value: null, problems: [problem(stateDir, IDENTITY_FILE, (err as Error).message)] };
+    return { value: null, problems: [problem(stateDir, IDENTITY_FILE, errorMessage(err))] };
   }
 }
 

@@ -1,5 +1,6 @@
 // The parts of openclaw.json the watchdog needs: gateway port, bind, auth mode and secret, log file, auto-approval.
 
+import { errorMessage } from "../../common/errors.js";
 import { parseJson5 } from "../../common/json5.js";
 import { Secret } from "../../common/secret.js";
 import type { GatewaySettings, StateProblem } from "../../common/types.js";
@@ -95,7 +96,7 @@ export async function readGatewaySettings(
       problems: [
         {
           file: configPath,
-          problem: `is not valid JSON5 (${(err as Error).message}); using OpenClaw's defaults (port ${portOverride ?? DEFAULT_GATEWAY_PORT})`,
+          problem: `is not valid JSON5 (${errorMessage(err)}); using OpenClaw's defaults (port ${portOverride ?? DEFAULT_GATEWAY_PORT})`,
           severity: "info",
         },
       ],

@@ -2,6 +2,7 @@
 
 import { constants } from "node:fs";
 import { open } from "node:fs/promises";
+import { errorMessage } from "../../common/errors.js";
 
 export const MAX_STATE_FILE_BYTES = 8 * 1024 * 1024;
 
@@ -93,7 +94,7 @@ export async function readJsonFile(file: string, opts: ReadOptions = {}): Promis
     try {
       return { ok: true, value: JSON.parse(text) as unknown };
     } catch (err) {
-      lastError = `is not valid JSON (${(err as Error).message})`;
+      lastError = `is not valid JSON (${errorMessage(err)})`;
     }
   }
   return {

@@ -4,6 +4,7 @@
 
 import { constants } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
+import { errorMessage } from "../../common/errors.js";
 
 const DB_MAGIC = "SQLite format 3\0";
 const WAL_MAGIC = new Set([0x377f0682, 0x377f0683]);
@@ -78,14 +79,14 @@ export async function readSqliteUserVersion(file: string): Promise<HeaderRead> {
         missing: false,
         problem: "is a symbolic link; OpenClaw writes a regular file here",
       };
-    return { ok: false, missing: false, problem: `cannot be read (${code ?? (err as Error).message})` };
+    return { ok: false, missing: false, problem: `cannot be read (${code ?? errorMessage(err)})` };
   }
   let header: Buffer;
   try {
     header = await readAt(fh, 0, 100);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return { ok: false, missing: false, problem: `cannot be read (${code ?? (err as Error).message})` };
+    return { ok: false, missing: false, problem: `cannot be read (${code ?? errorMessage(err)})` };
   } finally {
     await fh.close();
   }

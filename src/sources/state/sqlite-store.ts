@@ -7,6 +7,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { cleanText } from "../../common/clean-text.js";
 import { deriveDeviceKey } from "../../common/device-key.js";
+import { errorMessage } from "../../common/errors.js";
 import { isPendingLive } from "../../common/pairing.js";
 import type {
   DeviceAuthCache,
@@ -182,7 +183,7 @@ function readIdentity(db: Database, file: string, problems: StateProblem[]): Loc
       source: `${file} (device_identities, primary)`,
     };
   } catch (err) {
-    problems.push({ file: `${file} (device_identities)`, problem: (err as Error).message });
+    problems.push({ file: `${file} (device_identities)`, problem: errorMessage(err) });
     return null;
   }
 }
@@ -378,7 +379,7 @@ export async function readSqliteStore(
       olderLayout: false,
     };
   } catch (err) {
-    const message = String((err as Error).message);
+    const message = String(errorMessage(err));
     const hint = /not a database|malformed/i.test(message)
       ? "the database is damaged; stop the gateway and run `openclaw doctor`"
       : /permission|readonly|EACCES/i.test(message)

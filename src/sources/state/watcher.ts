@@ -4,6 +4,7 @@
 
 import path from "node:path";
 import { type FSWatcher, watch } from "chokidar";
+import { errorMessage } from "../../common/errors.js";
 import type { Logger } from "../../common/log.js";
 
 export interface StateWatcherOptions {
@@ -69,7 +70,7 @@ export function createStateWatcher(opts: StateWatcherOptions): StateWatcher {
     timer ??= setTimeout(flush, opts.debounceMs);
   });
   watcher.on("error", (err) =>
-    opts.logger.warn({ err: String(err) }, "file watcher error; the periodic reconcile still runs"),
+    opts.logger.warn({ err: errorMessage(err) }, "file watcher error; the periodic reconcile still runs"),
   );
   const ready = new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
 
