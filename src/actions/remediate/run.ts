@@ -213,12 +213,14 @@ export function createRemediator(o: RemediatorOptions): Remediator {
     onEvaluation(e) {
       if (stopping || !e.inspection) return;
       // a new or worse remediable incident; or, on the daemon's first look, one still open from before a restart
-      // (incidents persist, so it opens no event again)
+      // (incidents persist, so it opens no event again); or, on the periodic reconcile, one still open after an
+      // attempt that did not heal it (the pass keeps the backoff and maxPerHour; policy notify has nothing to retry)
+      const again = e.trigger === "start" || (e.trigger === "reconcile" && cfg.policy !== "notify");
       const wanted =
         e.events.some(
           (ev) => (ev.type === "opened" || ev.type === "escalated") && codeInfo(ev.incident.code).remediable,
         ) ||
-        (e.trigger === "start" && e.findings.some((f) => codeInfo(f.code).remediable));
+        (again && e.findings.some((f) => codeInfo(f.code).remediable));
       if (!wanted) return;
       if (running) {
         queued = true;

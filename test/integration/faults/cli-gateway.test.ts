@@ -63,12 +63,13 @@ describe("the gateway dies in the middle of an approve", () => {
     expect(await t.passEnded(w)).toBe("healed");
     await t.sink.waitFor(2);
     expect(t.notifications().map((n) => n.kind)).toEqual(["new", "recovered"]);
+    expect(w.daemon.status().mode).toBe("watching");
+    await w.watchdog.stop(); // writes what is still coalescing
     const files = await t.intact();
     expect(stillOpen(files.openCodes)).toEqual([]);
     expect(files.ledger.map((a) => a.healed)).toEqual([true]);
     expect(await t.killSwitch()).toBeNull();
     await t.approvedNothingElse(files.audit);
-    expect(w.daemon.status().mode).toBe("watching");
   });
 });
 
@@ -134,6 +135,31 @@ describe("the openclaw CLI misbehaves", () => {
   );
 });
 
+describe("after a failed attempt", () => {
+  it("the running daemon tries again once the backoff is over (on its reconcile), and heals once", async () => {
+    const t = await faultWorld({
+      control: { failApprove: { code: 1 } },
+      config: { reconcile: { schedule: "* * * * * *" } },
+    });
+    const w = await t.start();
+    expect(await t.passEnded(w)).toBe("not-healed");
+    await t.fake.control({});
+    await t.sink.waitFor(2, 15_000);
+    expect(t.notifications().map((n) => n.kind)).toEqual(["new", "recovered"]);
+    await w.watchdog.stop(); // writes what is still coalescing
+    const files = await t.intact();
+    expect(files.ledger.toSorted((a, b) => a.atMs - b.atMs).map((a) => a.status)).toEqual([
+      "not-healed",
+      "healed",
+    ]);
+    // the second attempt waited out the first one's backoff (1 s)
+    const [a, b] = files.ledger.toSorted((x, y) => x.atMs - y.atMs);
+    expect((b?.atMs ?? 0) - (a?.atMs ?? 0)).toBeGreaterThanOrEqual(1_000);
+    expect(stillOpen(files.openCodes)).toEqual([]);
+    await t.approvedNothingElse(files.audit);
+  });
+});
+
 describe("request id churn", () => {
   it("follows the device's request through two new ids, approves only its own, and tells the incident once", async () => {
     const t = await faultWorld({ control: { churnApproves: 2 }, remediation: { maxRetries: 3 } });
@@ -141,6 +167,7 @@ describe("request id churn", () => {
     expect(await t.passEnded(w)).toBe("healed");
     await t.sink.waitFor(2);
     expect(t.notifications().map((n) => n.kind)).toEqual(["new", "recovered"]);
+    await w.watchdog.stop(); // writes what is still coalescing
     const files = await t.intact();
     const approves = files.audit.filter(
       (e) => e.phase === "before" && e.command?.startsWith("openclaw devices approve"),

@@ -32,6 +32,8 @@ export interface FaultWorldOptions {
   connection?: Record<string, unknown>;
   /** The clock the watchdog is given. */
   now?: () => number;
+  /** Other config sections. */
+  config?: Record<string, unknown>;
 }
 
 export const HOUR_MS = 3_600_000;
@@ -65,6 +67,7 @@ export async function faultWorld(o: FaultWorldOptions = {}) {
       ...o.remediation,
     },
     log: { level: "debug" },
+    ...o.config,
   };
   const env = { XDG_RUNTIME_DIR: path.join(root, "run"), ...fake.env };
   /** Every watchdog this test started, in order (a restart is stop() and start()). */
