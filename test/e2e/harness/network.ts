@@ -28,6 +28,18 @@ function environOf(pid: number): string[] {
   }
 }
 
+/**
+ * False for a child that is exiting or a zombie: its /proc cmdline and environ read empty (2026.8.2's gateway
+ * has such short-lived children), so there is no environment to check and nothing left to run.
+ */
+function isRunning(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8") !== "";
+  } catch {
+    return false;
+  }
+}
+
 /** Inspect the running gateway's process tree through /proc. */
 export function networkReport(gateway: Gateway): NetworkReport {
   const tree = gateway.processTree();
@@ -37,9 +49,9 @@ export function networkReport(gateway: Gateway): NetworkReport {
   return {
     guardPreloaded:
       tree.length > 0 &&
-      tree.every((pid) =>
-        environOf(pid).some((v) => v.startsWith("NODE_OPTIONS=") && v.includes(GUARD_FILE)),
-      ),
+      tree
+        .filter(isRunning)
+        .every((pid) => environOf(pid).some((v) => v.startsWith("NODE_OPTIONS=") && v.includes(GUARD_FILE))),
     listening,
     nonLoopbackListeners: listening.filter((s) => s.family !== 4 || s.localAddress !== "127.0.0.1"),
     nonLoopbackPeers: sockets.filter((s) => s.state !== "LISTEN" && !isLoopbackAddress(s.remoteAddress)),
