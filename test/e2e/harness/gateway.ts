@@ -37,6 +37,11 @@ export interface StartGatewayOptions {
   startTimeoutMs?: number;
   /** How long SIGTERM gets before SIGKILL (default 20 s). */
   stopGraceMs?: number;
+  /**
+   * A second gateway of `--profile <profile>` in the HOME of `of` (state dir ~/.openclaw-<profile>, its own port
+   * and token), as a user runs profiles side by side. Stop it before `of`: the test folder is `of`'s.
+   */
+  profileOf?: { gateway: Gateway; profile: string };
 }
 
 export interface CliOptions {
@@ -96,6 +101,7 @@ export class Gateway {
   readonly #extraEnv: NodeJS.ProcessEnv;
   readonly #stopGraceMs: number;
   readonly #tmpSnapshot: TmpSnapshot;
+  readonly #ownsDir: boolean;
   #pid = 0;
   #exited = false;
   #stopping: Promise<TmpCleanup> | null = null;
@@ -114,6 +120,8 @@ export class Gateway {
     extraEnv: NodeJS.ProcessEnv;
     stopGraceMs: number;
     tmpSnapshot: TmpSnapshot;
+    /** A profile's gateway: its state dir, and it leaves the shared test folder to the default one. */
+    profile?: { stateDir: string; name: string };
   }) {
     this.version = init.version;
     this.port = init.port;
@@ -122,11 +130,16 @@ export class Gateway {
     this.#dirs = init.dirs;
     this.dir = init.dirs.root;
     this.home = init.dirs.home;
-    this.stateDir = path.join(init.dirs.home, ".openclaw");
+    this.stateDir = init.profile?.stateDir ?? path.join(init.dirs.home, ".openclaw");
+    this.#ownsDir = init.profile === undefined;
     this.configPath = init.configPath;
     this.configuredLogFile = init.configuredLogFile;
     this.#logFile = init.configuredLogFile;
-    this.stdoutFile = path.join(init.dirs.root, "logs", "gateway.out");
+    this.stdoutFile = path.join(
+      init.dirs.root,
+      "logs",
+      init.profile ? `gateway-${init.profile.name}.out` : "gateway.out",
+    );
     this.guardLog = init.dirs.guardLog;
     this.nodeBin = nodeBin();
     this.openclawEntry = openclawEntry(init.version);
@@ -134,6 +147,16 @@ export class Gateway {
     this.#extraEnv = init.extraEnv;
     this.#stopGraceMs = init.stopGraceMs;
     this.#tmpSnapshot = init.tmpSnapshot;
+  }
+
+  /** Whether stop() removes the test folder (a profile's gateway leaves it to the default one). */
+  get ownsDir(): boolean {
+    return this.#ownsDir;
+  }
+
+  /** The test's folders (HOME, TMPDIR, guard log), for a profile's gateway in the same HOME. */
+  get testDirs(): TestDirs {
+    return this.#dirs;
   }
 
   /** The shared gateway token (never passed in argv; the gateway and CLI read it from the config file). */
@@ -312,7 +335,7 @@ export class Gateway {
           `(pids ${cleanup.foreignPids.join(", ")})\n`,
       );
     }
-    if (process.env.OC_E2E_KEEP !== "1") rmSync(this.dir, { recursive: true, force: true });
+    if (process.env.OC_E2E_KEEP !== "1" && this.#ownsDir) rmSync(this.dir, { recursive: true, force: true });
     return cleanup;
   }
 }
@@ -353,13 +376,33 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   await ensureNode();
   await ensureOpenClaw(options.version);
   const tmpSnapshot = snapshotOpenclawTmp();
-  const dirs = makeTestDirs(options.version);
+  const of = options.profileOf;
+  const dirs = of ? of.gateway.testDirs : makeTestDirs(options.version);
   const port = await freePort();
   const token = randomBytes(24).toString("hex");
-  const configPath = path.join(dirs.home, ".openclaw", "openclaw.json");
-  const configuredLogFile = path.join(dirs.root, "logs", "openclaw-gateway.log");
+  // a profile: ~/.openclaw-<name>, named to OpenClaw the way `openclaw --profile <name>` does
+  const profile = of
+    ? { name: of.profile, stateDir: path.join(dirs.home, `.openclaw-${of.profile}`) }
+    : undefined;
+  if (profile) mkdirSync(profile.stateDir, { recursive: true, mode: 0o700 });
+  const configPath = path.join(profile?.stateDir ?? path.join(dirs.home, ".openclaw"), "openclaw.json");
+  const configuredLogFile = path.join(
+    dirs.root,
+    "logs",
+    `openclaw-gateway${profile ? `-${profile.name}` : ""}.log`,
+  );
   const candidates = configCandidates({ port, token, logFile: configuredLogFile, extra: options.config });
-  const validateEnv = offlineEnv(dirs, options.env);
+  const env: NodeJS.ProcessEnv = {
+    ...(profile
+      ? {
+          OPENCLAW_PROFILE: profile.name,
+          OPENCLAW_STATE_DIR: profile.stateDir,
+          OPENCLAW_CONFIG_PATH: configPath,
+        }
+      : {}),
+    ...options.env,
+  };
+  const validateEnv = offlineEnv(dirs, env);
   let gateway: Gateway | null = null;
   try {
     const { config } = await writeValidConfig(configPath, candidates, () =>
@@ -377,9 +420,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       configPath,
       configuredLogFile,
       config,
-      extraEnv: options.env ?? {},
+      extraEnv: env,
       stopGraceMs: options.stopGraceMs ?? 20_000,
       tmpSnapshot,
+      ...(profile ? { profile } : {}),
     });
     await gateway.start(options.startTimeoutMs ?? 240_000);
     return gateway;
@@ -387,7 +431,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     if (gateway) await gateway.stop();
     else {
       removeNewOpenclawTmp(tmpSnapshot);
-      if (process.env.OC_E2E_KEEP !== "1") rmSync(dirs.root, { recursive: true, force: true });
+      if (process.env.OC_E2E_KEEP !== "1" && !of) rmSync(dirs.root, { recursive: true, force: true });
     }
     throw error;
   }
