@@ -4,6 +4,7 @@ import { errorMessage } from "../common/errors.js";
 import type { Secret } from "../common/secret.js";
 import { connectOnce, type SessionEnd, type SocketFactory } from "../sources/gateway/connection.js";
 import { isRecord, WATCHDOG_SCOPES } from "../sources/gateway/protocol.js";
+import type { SessionOptions } from "../sources/gateway/session.js";
 import { loadOrCreateWatchdogIdentity, type WatchdogIdentity } from "../sources/gateway/watchdog-identity.js";
 import { EXIT, type Io, print } from "./io.js";
 
@@ -23,7 +24,7 @@ export interface PairOptions {
   platform?: string;
   createSocket?: SocketFactory;
   /** Before the token is sent: null when this user's gateway listens there, else why not (SessionOptions). */
-  verifyListener?: (url: string) => Promise<string | null>;
+  verifyListener?: SessionOptions["verifyListener"];
 }
 
 export type PairStatus = "paired" | "pending" | "failed";

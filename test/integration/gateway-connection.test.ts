@@ -642,6 +642,18 @@ describe("who listens on the gateway's port (the token goes only to this user's 
     expect(kinds(h.observations)).toContain("connection-open");
   });
 
+  it("a gateway that is down (nothing listens) is unreachable, not an untrusted listener, and no socket is opened", async () => {
+    const port = await closedPort();
+    const h = connect(
+      { url: `ws://127.0.0.1:${port}`, secret: "gw-token-never-sent" },
+      { verifyListener: (url) => listenerRefusal(url) },
+    );
+    await expect.poll(() => h.observations.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(1);
+    expect(h.observations[0]).toMatchObject({ kind: "gateway-unreachable", source: "connection" });
+    expect(h.observations[0]?.text).toMatch(/nothing listens on 127\.0\.0\.1:/);
+    expect(h.sockets).toEqual([]);
+  });
+
   // a listener of another user needs a child started as uid 65534, which needs root (CI runs as root)
   it.runIf(process.getuid?.() === 0)(
     "never connects to another user's listener: no byte reaches it, an observation says why, and it retries",

@@ -72,7 +72,8 @@ export interface SessionOptions {
    * Asked before each socket is opened, so the gateway token goes only to this user's gateway: null when the
    * listener behind `url` may have it, else why not (a listener of another user on the gateway's port).
    */
-  verifyListener?: (url: string) => Promise<string | null>;
+  /** Null: connect. A text: another user's listener (never connect). `unreachable`: nobody listens (the gateway is down). */
+  verifyListener?: (url: string) => Promise<string | { unreachable: string } | null>;
 }
 
 /** A refused call; the message is already free of secrets. */
@@ -153,7 +154,11 @@ export class GatewaySession {
       (refusal) => {
         if (this.#phase === "ended") return;
         if (this.#stopping) this.#finish(1000, "");
-        else if (refusal) refuse(refusal);
+        else if (typeof refusal === "object" && refusal !== null) {
+          // nobody listens: the gateway is down, which is no reason for alarm (and no socket to open)
+          this.#unreachable = sanitizeText(refusal.unreachable, this.#secrets);
+          this.#finish(1006, "");
+        } else if (refusal) refuse(refusal);
         else this.#open();
       },
       (err: unknown) => {

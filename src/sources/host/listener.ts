@@ -75,8 +75,10 @@ export function loopbackListeners(sockets: readonly ListeningSocket[], port: num
 export type ListenerVerdict =
   /** Every listener on the port belongs to this user; `pids` are the processes holding them, where readable. */
   | { status: "own"; pids: number[] }
-  /** Someone else listens there (or nobody): the token must not be sent. */
+  /** Someone else listens there: the token must not be sent. */
   | { status: "refused"; reason: string }
+  /** Nobody listens there (the gateway is down): nothing to connect to, nothing to send the token to. */
+  | { status: "absent"; reason: string }
   /** This system has no /proc/net/tcp to ask (macOS, BSD): the check cannot run. */
   | { status: "unverifiable"; reason: string };
 
@@ -133,7 +135,7 @@ export async function checkLoopbackListener(
   const sockets = loopbackListeners([...parseProcNet(tcp, 4, le), ...parseProcNet(tcp6, 6, le)], port);
   if (sockets.length === 0)
     return {
-      status: "refused",
+      status: "absent",
       reason: `nothing listens on 127.0.0.1:${port} (no LISTEN socket in /proc/net/tcp)`,
     };
   const foreign = sockets.filter((s) => s.uid !== uid);
@@ -147,11 +149,17 @@ export async function checkLoopbackListener(
   return { status: "own", pids: await socketPids(procRoot, new Set(sockets.map((s) => s.inode)), uid) };
 }
 
+/** Why the gateway token may not go to a URL: another user's listener, or nobody listening (the gateway is down). */
+export type ListenerRefusal = string | { unreachable: string };
+
 /**
  * SessionOptions.verifyListener for a gateway URL: null when the gateway token may go there (this user's listener,
  * or a system without /proc to ask), else why not. A URL that is not on loopback is not this check's business.
  */
-export async function listenerRefusal(url: string, o: ListenerCheckOptions = {}): Promise<string | null> {
+export async function listenerRefusal(
+  url: string,
+  o: ListenerCheckOptions = {},
+): Promise<ListenerRefusal | null> {
   let u: URL;
   try {
     u = new URL(url);
@@ -162,5 +170,6 @@ export async function listenerRefusal(url: string, o: ListenerCheckOptions = {})
   if (host !== "127.0.0.1" && host !== "localhost" && host !== "::1") return null;
   const port = Number(u.port || (u.protocol === "wss:" ? 443 : 80));
   const v = await checkLoopbackListener(port, o);
+  if (v.status === "absent") return { unreachable: v.reason };
   return v.status === "refused" ? v.reason : null;
 }

@@ -23,15 +23,18 @@ async function noneAlive(pids: number[]) {
 
 describe("the gateway dies in the middle of an approve", () => {
   it("before it wrote anything: the attempt fails, nothing is approved, the daemon keeps watching", async () => {
-    const gw = await FakeGateway.start();
+    const gw = await FakeGateway.start({ token: "gw-token-not-printed-0123456789" });
     onTestFinished(() => gw.stop());
-    const t = await faultWorld({ control: { approveViaGateway: { url: gw.url } } });
+    const t = await faultWorld({
+      control: { approveViaGateway: { url: gw.url } },
+      // the watchdog's own connection goes to the same gateway, and dies with it
+      connection: { enabled: true, url: gw.url },
+    });
     const w = await t.start();
-    // the approving CLI is connected and waiting for the gateway's answer
     await t.sink.waitFor(1);
-    await expect.poll(() => gw.clients.length, { timeout: 10_000 }).toBe(1);
-    gw.dropAll();
-    for (const c of gw.clients) c.socket.terminate();
+    // the watchdog is connected, and the approving CLI is connected and waiting for the gateway's answer
+    await expect.poll(() => gw.open.length, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => gw.clients.length, { timeout: 10_000 }).toBe(2);
     await gw.stop();
     expect(await t.passEnded(w)).toBe("not-healed");
     expect(w.daemon.status().mode).toBe("watching");

@@ -132,8 +132,19 @@ export async function faultWorld(o: FaultWorldOptions = {}) {
       expect(e.deviceId).toBe(seed.id.deviceId);
   };
 
+  /** The webhook's notifications: kind, and the incident's group key (the device's, else the finding's). */
   const notifications = () =>
-    sink.requests.map((r) => JSON.parse(r.body) as { kind: string; key: string; requestId?: string });
+    sink.requests.map((r) => {
+      const body = JSON.parse(r.body) as {
+        kind: string;
+        incident?: { fingerprint: string; codes: string[] };
+      };
+      return {
+        kind: body.kind,
+        key: body.incident?.fingerprint ?? body.kind,
+        codes: body.incident?.codes ?? [],
+      };
+    });
   /** How many "new" notifications each incident (group key) got. */
   const newPerKey = () => {
     const out: Record<string, number> = {};
@@ -172,7 +183,17 @@ export async function faultWorld(o: FaultWorldOptions = {}) {
     expect(await passEnded(next)).toBe("healed");
     await sink.waitFor(told + 1);
     await next.watchdog.stop();
-    expect(notifications().map((n) => n.kind)).toEqual(["new", "recovered"]);
+    // the device's incident: told once, healed once; any other (e.g. the gateway going away): told once
+    const device = `device:${seed.id.deviceId}`;
+    expect(
+      notifications()
+        .filter((n) => n.key === device)
+        .map((n) => n.kind),
+    ).toEqual(["new", "recovered"]);
+    expect(
+      Object.values(newPerKey()).every((n) => n === 1),
+      JSON.stringify(notifications().map((n) => [n.key, n.kind])),
+    ).toBe(true);
     for (const [fp, n] of Object.entries(openedPerFingerprint()))
       expect(n, fp).toBe(reopened.some((code) => fp.includes(`#${code}|`)) ? 2 : 1);
     const files = await intact();
