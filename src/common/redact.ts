@@ -179,7 +179,11 @@ export function redact(text: string, o: RedactOptions = {}): string {
 /** The end of a stream (CLI output), redacted before it is cut and without control or bidi characters. */
 export function excerpt(text: string, secrets: readonly KnownSecret[] = [], max = 600): string {
   const t = redact(cleanText(text, Number.MAX_SAFE_INTEGER).trim(), { extra: secrets, shapes: true });
-  return t.length > max ? `…${t.slice(-max)}` : t;
+  if (t.length <= max) return t;
+  const tail = t.slice(-max);
+  // never start inside a surrogate pair (a lone half is not a character)
+  const first = tail.charCodeAt(0);
+  return `…${first >= 0xdc00 && first <= 0xdfff ? tail.slice(1) : tail}`;
 }
 
 /**

@@ -19,6 +19,9 @@ function valueAt(raw: unknown, keys: readonly PropertyKey[]): unknown {
   return cur;
 }
 
+/** The most issues one error lists. */
+export const MAX_ISSUES = 20;
+
 /** Keys whose values are secrets: never shown in an error. */
 const SECRET_KEY = /token|password|secret/i;
 
@@ -52,5 +55,13 @@ export function validateConfig(raw: unknown): Validation {
   // one parse per file read: zod's compiled fast path would cost more than it saves
   const result = configSchema.safeParse(raw, { jitless: true });
   if (result.success) return { ok: true, config: result.data };
-  return { ok: false, issues: result.error.issues.map((i) => describeIssue(raw, i)) };
+  const all = result.error.issues;
+  const shown = all.slice(0, MAX_ISSUES).map((i) => describeIssue(raw, i));
+  // a list of 300 bad items is 300 issues: the error stays readable and bounded
+  if (all.length > MAX_ISSUES)
+    shown.push({
+      field: "…",
+      message: `and ${all.length - MAX_ISSUES} more problems of the same kind not shown`,
+    });
+  return { ok: false, issues: shown };
 }

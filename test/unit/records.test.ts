@@ -154,7 +154,7 @@ describe("pairing records", () => {
     const few: Record<string, unknown> = { "bad\u001b]0;x": 5 };
     for (let i = 0; i < 30; i++) few[`b${i}`] = 5;
     const p = parseRecordMap(few, "/s/devices/pending.json", "requestId", parsePendingRequest).problems;
-    expect(p[0]?.problem).toBe("entry bad]0;x: (record): expected an object, got number");
+    expect(p[0]?.problem).toBe("entry bad\ufffd]0;x: (record): expected an object, got number");
     expect(p).toHaveLength(21);
     expect(p.at(-1)?.problem).toBe("and 11 more entries with problems");
   });

@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import {
+  excerpt,
   MAX_SECRETS,
   REDACTED,
   Redactor,
@@ -93,5 +94,9 @@ describe("Redactor", () => {
     expect(out).toBe(`${REDACTED} ${REDACTED} ${REDACTED}`);
     registerUrlSecret("http://127.0.0.1:1/hook");
     expect(redactor.redact("the hook failed")).toBe("the hook failed");
+  });
+
+  it("an excerpt never starts inside a surrogate pair (found by the CLI-output property test)", () => {
+    expect(excerpt("😀".repeat(10), [], 5)).toBe(`…${"😀".repeat(2)}`);
   });
 });

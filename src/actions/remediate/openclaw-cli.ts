@@ -6,7 +6,7 @@ import { excerpt } from "../../common/redact.js";
 import type { Secret } from "../../common/secret.js";
 import type { PendingRequest } from "../../common/types.js";
 import { SAFE_REQUEST_ID } from "../../detect/guards.js";
-import { parsePendingRequest } from "../../sources/state/records.js";
+import { MAX_RECORDS, parsePendingRequest } from "../../sources/state/records.js";
 import type { ProcessRunner, RunResult } from "../process-runner.js";
 
 export interface CliOptions {
@@ -99,6 +99,24 @@ function parseJsonObject(text: string): Record<string, unknown> | null {
   }
 }
 
+/**
+ * What `openclaw devices list --json` printed (after any warnings): its pending requests (at most MAX_RECORDS,
+ * each checked and cleaned like a record of pending.json; bad ones left out), or why the output is not that.
+ */
+export function parseListOutput(
+  stdout: string,
+): { ok: true; pending: PendingRequest[] } | { ok: false; problem: string } {
+  const json = parseJsonObject(stdout);
+  if (!json || !Array.isArray(json.pending))
+    return { ok: false, problem: "the output is not the expected JSON" };
+  const pending: PendingRequest[] = [];
+  for (const p of json.pending.slice(0, MAX_RECORDS)) {
+    const parsed = parsePendingRequest(p);
+    if (parsed.ok) pending.push(parsed.value);
+  }
+  return { ok: true, pending };
+}
+
 function failureText(run: RunResult): string {
   if (run.error) return run.error;
   if (run.timedOut) return `no answer within the timeout; stopped with ${run.killedWith ?? "SIGTERM"}`;
@@ -144,14 +162,10 @@ export function createOpenClawCli(o: CliOptions): OpenClawCli {
       const fallback = CONNECT_FAILED.test(r.stderr);
       if (r.exitCode !== 0 || r.timedOut)
         return { ok: false, pending: [], fallback, run: r, problem: excerpt(failureText(r), secrets()) };
-      const json = parseJsonObject(r.stdout);
-      if (!json || !Array.isArray(json.pending))
-        return { ok: false, pending: [], fallback, run: r, problem: "the output is not the expected JSON" };
-      const pending = json.pending.flatMap((p) => {
-        const parsed = parsePendingRequest(p);
-        return parsed.ok ? [parsed.value] : [];
-      });
-      return { ok: true, pending, fallback, run: r, problem: null };
+      const parsed = parseListOutput(r.stdout);
+      return parsed.ok
+        ? { ok: true, pending: parsed.pending, fallback, run: r, problem: null }
+        : { ok: false, pending: [], fallback, run: r, problem: parsed.problem };
     },
     async approve(requestId) {
       if (!SAFE_REQUEST_ID.test(requestId)) {

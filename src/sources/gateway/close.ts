@@ -168,7 +168,9 @@ export function decidePause(input: PauseInput): string | null {
   if (!detail || !PAUSE_CODES.has(detail)) return null;
   if (detail === "PAIRING_REQUIRED") {
     if (ce?.pauseReconnect === false || ce?.recommendedNextStep === "wait_then_retry") return null;
-    const reason = ce?.reason ?? parseCloseReason(input.code, input.reason).reason;
+    const parsedReason = ce?.reason ?? parseCloseReason(input.code, input.reason).reason;
+    // a reason from the gateway's frame is outside text: through the redactor and cleaned like the rest
+    const reason = parsedReason === undefined ? undefined : sanitizeText(parsedReason, input.secrets, 128);
     const requestId = ce?.requestId ?? parseCloseReason(input.code, input.reason).requestId;
     const pending = requestId
       ? ` (request ${requestId} waits for \`openclaw devices approve ${requestId}\`)`

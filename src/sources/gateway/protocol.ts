@@ -1,6 +1,8 @@
 // OpenClaw gateway protocol, pure: URL, connect request and v3 signature, frames, hello-ok, errors, events.
 
 import { type KeyObject, sign } from "node:crypto";
+import { cleanField, cleanText } from "../../common/clean-text.js";
+import { redact } from "../../common/redact.js";
 import type { Secret } from "../../common/secret.js";
 import type { Observation } from "../../common/types.js";
 
@@ -29,9 +31,25 @@ export function isRecord(value: unknown): value is JsonRecord {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 const str = (v: unknown): string | null => (typeof v === "string" && v.trim() !== "" ? v : null);
+/** Longest short field read from a frame (a code, a reason, a version, one scope). */
+export const MAX_FRAME_FIELD_CHARS = 256;
+/** A short text field of a frame, as data: unsafe characters replaced, capped; null when empty. */
+const field = (v: unknown): string | null => {
+  const s = str(v);
+  return s === null ? null : cleanField(s, MAX_FRAME_FIELD_CHARS);
+};
+/** The most items read of a list in a frame (scopes, methods, events); a frame may be 25 MiB. */
+export const MAX_FRAME_LIST_ITEMS = 1024;
 const strings = (v: unknown): string[] =>
-  Array.isArray(v) ? v.filter((s): s is string => typeof s === "string" && s.trim() !== "") : [];
+  Array.isArray(v)
+    ? v
+        .slice(0, MAX_FRAME_LIST_ITEMS * 4)
+        .filter((s): s is string => typeof s === "string" && s.trim() !== "")
+        .slice(0, MAX_FRAME_LIST_ITEMS)
+    : [];
 const int = (v: unknown): number | null => (typeof v === "number" && Number.isSafeInteger(v) ? v : null);
+
+const fields = (v: unknown): string[] => strings(v).map((s) => cleanField(s, MAX_FRAME_FIELD_CHARS));
 
 /** A request id as OpenClaw accepts it, or null (anything else is never put into a command). */
 export function validRequestId(value: unknown): string | null {
@@ -39,13 +57,14 @@ export function validRequestId(value: unknown): string | null {
   return REQUEST_ID.test(s) ? s : null;
 }
 
-/** Text safe for a log line or an observation: secrets replaced, control characters flattened, ≤ 500 chars. */
+/**
+ * Text safe for a log line or an observation: secrets removed by the one redactor, control characters flattened,
+ * bidi and invisible characters removed, ≤ `max` characters.
+ */
 export function sanitizeText(text: string, secrets: readonly string[], max = MAX_TEXT_CHARS): string {
-  let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join("[redacted]");
   // biome-ignore lint/suspicious/noControlCharactersInRegex: flattening control characters is the point
-  out = out.replace(/[\u0000-\u001f\u007f]+/g, " ");
-  return out.length > max ? `${out.slice(0, max - 1)}…` : out;
+  const flat = redact(text, { extra: secrets }).replace(/[\u0000-\u001f\u007f]+/g, " ");
+  return cleanText(flat, max);
 }
 
 /** `ws://127.0.0.1:<port>`, the gateway's loopback listener. */
@@ -244,7 +263,7 @@ export function parseFrame(text: string): ParsedFrame {
     if (!id || typeof value.ok !== "boolean") return { type: "invalid", why: "response without id or ok" };
     return { type: "res", id, ok: value.ok, payload: value.payload, error: value.error };
   }
-  return { type: "invalid", why: `unknown frame type ${JSON.stringify(String(value.type)).slice(0, 40)}` };
+  return { type: "invalid", why: `unknown frame type ${cleanField(JSON.stringify(String(value.type)), 40)}` };
 }
 
 /** The text of a ws message (string, Buffer, fragments or ArrayBuffer); null for anything else. */
@@ -280,13 +299,13 @@ export function parseHelloOk(payload: unknown): HelloInfo | null {
   const tick = int(policy.tickIntervalMs);
   return {
     protocol: int(payload.protocol),
-    serverVersion: str(server.version),
-    connId: str(server.connId),
-    role: str(auth.role),
-    scopes: strings(auth.scopes),
+    serverVersion: field(server.version),
+    connId: field(server.connId),
+    role: field(auth.role),
+    scopes: fields(auth.scopes),
     tickIntervalMs: tick !== null && tick > 0 ? tick : null,
-    methods: strings(features.methods),
-    events: strings(features.events),
+    methods: fields(features.methods),
+    events: fields(features.events),
   };
 }
 
@@ -313,17 +332,18 @@ export interface ConnectErrorInfo {
 export function parseConnectError(error: unknown): ConnectErrorInfo {
   const e = isRecord(error) ? error : {};
   const d = isRecord(e.details) ? e.details : {};
+  const message = str(e.message);
   return {
-    code: str(e.code),
-    message: str(e.message) ?? "gateway request failed",
-    detailCode: str(d.code),
-    reason: str(d.reason),
+    code: field(e.code),
+    message: message === null ? "gateway request failed" : cleanText(message, 4 * 1024),
+    detailCode: field(d.code),
+    reason: field(d.reason),
     requestId: validRequestId(d.requestId),
-    deviceId: str(d.deviceId),
-    requestedScopes: strings(d.requestedScopes),
-    approvedScopes: strings(d.approvedScopes),
-    authReason: str(d.authReason),
-    recommendedNextStep: str(d.recommendedNextStep),
+    deviceId: field(d.deviceId),
+    requestedScopes: fields(d.requestedScopes),
+    approvedScopes: fields(d.approvedScopes),
+    authReason: field(d.authReason),
+    recommendedNextStep: field(d.recommendedNextStep),
     pauseReconnect: typeof d.pauseReconnect === "boolean" ? d.pauseReconnect : null,
   };
 }

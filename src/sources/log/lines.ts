@@ -111,9 +111,12 @@ export function scrubSecrets(
   });
 }
 
-/** Free text of a line (message, close reason): scrubbed, cleaned of control, bidi and invisible characters, cut. */
+/**
+ * Free text of a line (message, close reason), already scrubbed: one line (a JSON-escaped newline or tab becomes a
+ * space), without control, bidi and invisible characters, cut at MAX_TEXT_CHARS.
+ */
 function cut(text: string): string {
-  return cleanText(text, MAX_TEXT_CHARS);
+  return cleanText(text.replace(/[\t\n]+/g, " "), MAX_TEXT_CHARS);
 }
 
 /** Longest short field kept (client id, reason, one scope), and the most scopes kept of a line. */

@@ -1,5 +1,6 @@
 // The parts of openclaw.json the watchdog needs: gateway port, bind, auth mode and secret, log file, auto-approval.
 
+import { cleanField } from "../../common/clean-text.js";
 import { errorMessage } from "../../common/errors.js";
 import { parseJson5 } from "../../common/json5.js";
 import { Secret } from "../../common/secret.js";
@@ -32,6 +33,11 @@ function resolveSecret(value: unknown, env: NodeJS.ProcessEnv): string | undefin
   return undefined;
 }
 
+/** A setting that is shown and compared (bind, mode, a version): unsafe characters replaced, capped. */
+function short(v: string): string {
+  return cleanField(v, 128);
+}
+
 export function resolveGatewaySettings(
   raw: unknown,
   env: NodeJS.ProcessEnv,
@@ -46,7 +52,7 @@ export function resolveGatewaySettings(
   const password =
     resolveSecret(get(raw, ["gateway", "auth", "password"]), env) ?? env.OPENCLAW_GATEWAY_PASSWORD?.trim();
   const mode = get(raw, ["gateway", "auth", "mode"]);
-  const authMode = typeof mode === "string" ? mode : token ? "token" : password ? "password" : null;
+  const authMode = typeof mode === "string" ? short(mode) : token ? "token" : password ? "password" : null;
   const secretValue = authMode === "password" ? password : (token ?? password);
   const logFile = get(raw, ["logging", "file"]);
   const autoApprove = get(raw, ["gateway", "nodes", "pairing", "autoApproveLocal"]);
@@ -56,16 +62,18 @@ export function resolveGatewaySettings(
   return {
     port:
       portOverride ??
-      (Number.isInteger(configuredPort) && configuredPort > 0 ? configuredPort : DEFAULT_GATEWAY_PORT),
-    bind: typeof bind === "string" ? bind : "loopback",
+      (Number.isInteger(configuredPort) && configuredPort > 0 && configuredPort < 65536
+        ? configuredPort
+        : DEFAULT_GATEWAY_PORT),
+    bind: typeof bind === "string" ? short(bind) : "loopback",
     authMode,
     secret: secretValue ? new Secret(secretValue) : null,
     logFile: typeof logFile === "string" && logFile.trim() ? substitute(logFile, env).trim() : null,
     autoApproveLocal: typeof autoApprove === "boolean" ? autoApprove : null,
-    mode: typeof gatewayMode === "string" ? gatewayMode : null,
+    mode: typeof gatewayMode === "string" ? short(gatewayMode) : null,
     configProblem: null,
     source,
-    lastTouchedVersion: typeof touched === "string" && touched.trim() ? touched.trim() : null,
+    lastTouchedVersion: typeof touched === "string" && touched.trim() ? short(touched.trim()) : null,
   };
 }
 
@@ -96,7 +104,7 @@ export async function readGatewaySettings(
       problems: [
         {
           file: configPath,
-          problem: `is not valid JSON5 (${errorMessage(err)}); using OpenClaw's defaults (port ${portOverride ?? DEFAULT_GATEWAY_PORT})`,
+          problem: `is not valid JSON5 (${cleanField(errorMessage(err), 200)}); using OpenClaw's defaults (port ${portOverride ?? DEFAULT_GATEWAY_PORT})`,
           severity: "info",
         },
       ],

@@ -4,7 +4,7 @@
 // of control, bidi and invisible characters (replaced, so a cleaned value never equals one a guard accepts) and
 // capped, every list is bounded, and a file or table holds at most MAX_RECORDS records that are considered.
 
-import { cleanField, cleanText, hasUnsafeChars } from "../../common/clean-text.js";
+import { cleanField, hasUnsafeChars } from "../../common/clean-text.js";
 import { registerSecret } from "../../common/redact.js";
 import type {
   DeviceDescriptor,
@@ -140,7 +140,7 @@ function tokenMapIssues(raw: unknown, at: string): string[] {
   if (entries.length > MAX_TOKEN_ROLES)
     return [`${at || "(record)"}: expected at most ${MAX_TOKEN_ROLES} roles, got ${entries.length}`];
   return entries.flatMap(([role, rec]) =>
-    recordIssues(rec, TOKEN, `${at ? `${at}.` : ""}${cleanText(role, 40)}`),
+    recordIssues(rec, TOKEN, `${at ? `${at}.` : ""}${cleanField(role, 40)}`),
   );
 }
 
@@ -310,7 +310,7 @@ export function parseRecordMap<T>(
     const r = parse((raw as Record<string, unknown>)[key]);
     if (r.ok) values.push(r.value);
     else if (problems.length < MAX_PROBLEMS)
-      problems.push({ file, problem: `entry ${cleanText(key, 80)}: ${r.problem}` });
+      problems.push({ file, problem: `entry ${cleanField(key, 80)}: ${r.problem}` });
   }
   const bad = seen - values.length - Math.max(0, seen - MAX_RECORDS);
   if (bad > problems.length)

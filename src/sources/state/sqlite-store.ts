@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { lstat } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { cleanText } from "../../common/clean-text.js";
+import { cleanField } from "../../common/clean-text.js";
 import { deriveDeviceKey } from "../../common/device-key.js";
 import { errorMessage } from "../../common/errors.js";
 import { isPendingLive } from "../../common/pairing.js";
@@ -249,7 +249,7 @@ export function recordsFromRows<T>(
     const r = parse(row);
     if (r.ok) out.push(r.value);
     else if (++bad <= MAX_PROBLEMS)
-      problems.push({ file: where, problem: `row ${cleanText(String(row[idColumn]), 80)}: ${r.problem}` });
+      problems.push({ file: where, problem: `row ${cleanField(String(row[idColumn]), 80)}: ${r.problem}` });
   }
   if (bad > MAX_PROBLEMS)
     problems.push({ file: where, problem: `and ${bad - MAX_PROBLEMS} more rows with problems` });
