@@ -49,5 +49,19 @@ describe("identity/ swapped for a symlink", () => {
     await t.approvedNothingElse(files.audit);
     expect(await t.approvedScopes()).toEqual(["operator.approvals"]);
     expect(w.daemon.status().mode).toBe("watching");
+    const unsafe = e?.findings.find((f) => f.code === "state-path-unsafe");
+    expect(unsafe?.file ?? unsafe?.message).toContain(t.state.file("identity"));
+
+    // a restart changes nothing of that: no approve, nothing told again
+    await w.watchdog.stop();
+    const told = t.sink.requests.length;
+    const next = await t.start();
+    await expect.poll(() => next.evaluations.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 300)); // a group wait
+    await next.watchdog.stop();
+    expect(t.sink.requests.length).toBe(told);
+    expect((await t.fake.calls()).filter((c) => c.argv[1] === "approve")).toEqual([]);
+    expect(Object.values(t.openedPerFingerprint()).every((n) => n === 1)).toBe(true);
+    await t.approvedNothingElse((await t.intact()).audit);
   });
 });
