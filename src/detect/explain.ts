@@ -70,6 +70,8 @@ export function approveFix(
     return {
       command: "openclaw dashboard",
       explanation: `Opens the Control UI with your gateway token; approve request ${requestId} of this machine's device under Devices (the Control UI is its own device, so it can). \`openclaw devices approve ${requestId}\` fails on this OpenClaw ("unknown requestId"): the CLI connects as this same narrowed device, the gateway refuses it and replaces the pending request with a new id before the approval runs. Approve within 5 minutes, before the request expires.`,
+      durable:
+        "Upgrade OpenClaw to 2026.7.35 or later (npm install -g openclaw@latest): from that release the CLI connects without this device on loopback, so a narrowed device breaks only the TUI and `openclaw devices approve` works again.",
     };
   }
   if (version && !isBefore(version, APPROVER_NEEDS_BASELINE_SINCE) && uncovered.length > 0) {

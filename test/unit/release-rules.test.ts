@@ -58,6 +58,7 @@ describe("the seed's narrowing, release by release", () => {
       '`openclaw devices approve req-1` fails on this OpenClaw ("unknown requestId")',
     );
     expect(baseline?.fix?.explanation).toContain("Control UI");
+    expect(baseline?.fix?.durable).toMatch(/^Upgrade OpenClaw to 2026\.7\.35 or later/);
   });
 
   it("2026.8.2 approves from the CLI; 2026.9.6 wants the Control UI when the device holds more than the request", () => {
