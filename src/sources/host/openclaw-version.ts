@@ -272,7 +272,8 @@ export async function discoverOpenClaw(o: VersionDiscoveryOptions): Promise<Open
         : first.source === "lastTouchedVersion" || first.source === "gateway hello-ok"
           ? null
           : "package.json",
-    problem: null,
+    // a configured openclaw.bin that is not executable stays reported even when another source answered
+    problem,
     versionSource: first.source,
     versionFrom: first.from,
     versionsSeen: seen,
