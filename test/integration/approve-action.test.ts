@@ -212,9 +212,13 @@ describeNeeding(CLICK_TOOLS, "Approve and Details on a real desktop notification
   it("while another remediation holds the lock, Approve approves nothing and says so", async () => {
     const t = await setup();
     await t.offered(t.seed.requestId);
-    const held = await createMachineLocks({ env: { XDG_RUNTIME_DIR: path.join(t.root, "run") } }).remediation(
-      t.state.dir,
-    );
+    // the daemon's own pass (policy notify: it decides to notify) holds the lock for a moment: take it after that
+    const locks = createMachineLocks({ env: { XDG_RUNTIME_DIR: path.join(t.root, "run") } });
+    let held = await locks.remediation(t.state.dir);
+    for (let i = 0; !held && i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      held = await locks.remediation(t.state.dir);
+    }
     expect(held).not.toBeNull();
     onTestFinished(() => held?.release());
 

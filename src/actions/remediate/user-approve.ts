@@ -22,6 +22,9 @@ import { type DecisionResult, executeDecision, groundOf } from "./execute.js";
 import { readKillSwitch } from "./kill-switch.js";
 import type { Ledger } from "./ledger.js";
 
+/** How long a click waits for a remediation pass that holds the lock before it says "busy". */
+const LOCK_WAIT_MS = 5_000;
+
 export interface UserApproveContext {
   offer: ApproveOffer;
   cfg: RemediationConfig;
@@ -73,14 +76,19 @@ export async function runUserApprove(c: UserApproveContext): Promise<UserApprove
   let held: HeldLock | null;
   try {
     await c.audit.check();
+    // the watchdog's own pass holds the lock for a moment after each new incident: a click waits for it a little
     held = await c.lock(offer.stateDir);
+    for (const end = Date.now() + LOCK_WAIT_MS; !held && Date.now() < end && !c.signal.aborted; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      held = await c.lock(offer.stateDir);
+    }
   } catch (err) {
     return ended("failed", `cannot take the remediation lock: ${errorMessage(err)}`, null);
   }
   if (!held)
     return ended(
       "busy",
-      "another remediation (the daemon's or a `scope-watchdog fix`) is running on this OpenClaw state; nothing was approved",
+      "another remediation (the daemon's or a `scope-watchdog fix`) has been running on this OpenClaw state for 5 s; nothing was approved",
       null,
     );
   try {
