@@ -2,6 +2,7 @@
 // preload that lists the modules it loaded when it exits. The same daemon with metrics on is the control: the list
 // does show prom-client when it is loaded.
 
+import { realpathSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
@@ -69,6 +70,9 @@ describe("prom-client loading", () => {
       { metrics: { listen: `127.0.0.1:${port}` } },
       "metrics endpoint listening",
     );
-    expect(promClient(modules)).toContain(path.resolve("node_modules", "prom-client", "lib", "registry.js"));
+    // node_modules may be a link (a git worktree's): Node reports the modules it loaded by their real path
+    expect(promClient(modules)).toContain(
+      path.join(realpathSync(path.resolve("node_modules")), "prom-client", "lib", "registry.js"),
+    );
   });
 });
