@@ -5,7 +5,7 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import * as z from "zod";
 import { writeFileAtomic } from "../common/atomic-file.js";
-import { errorMessage } from "../common/errors.js";
+import { errorMessage, jsonErrorWhere } from "../common/errors.js";
 import { FINDING_CODES, type FindingCode } from "../common/finding-codes.js";
 import type { Logger } from "../common/log.js";
 import type { Silence } from "../policy/notify.js";
@@ -53,7 +53,7 @@ export async function readSilences(dataDir: string): Promise<SilencesRead> {
       problem: `${file} is not a silences file (${parsed.error.issues[0]?.message ?? "?"})`,
     };
   } catch (err) {
-    return { ok: false, problem: `${file} is not valid JSON: ${errorMessage(err)}` };
+    return { ok: false, problem: `${file} is not valid JSON: ${jsonErrorWhere(err)}` };
   }
 }
 

@@ -39,6 +39,15 @@ export function cleanField(text: string, maxChars: number): string {
   );
 }
 
+/** `text` with every unsafe character written as a \uXXXX escape: shows a value as it is, safely (config errors). */
+export function escapeUnsafe(text: string): string {
+  const hex = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  return text
+    .replace(UNSAFE_CHARS, hex)
+    .replace(LONE_SURROGATES, hex)
+    .replace(/[\t\n]/g, hex);
+}
+
 /** Whether `text` holds a character cleanField would replace (tab and newline included). */
 export function hasUnsafeChars(text: string): boolean {
   return cleanField(text, Number.POSITIVE_INFINITY) !== text;

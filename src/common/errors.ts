@@ -10,3 +10,16 @@ export function errorMessage(err: unknown): string {
     return "unprintable error";
   }
 }
+
+/**
+ * Where JSON.parse gave up, without its message: from Node 22 on the message quotes the text around the error,
+ * and a half-written file may hold a secret the redactor does not know yet (the file did not parse), or control
+ * characters.
+ */
+export function jsonErrorWhere(err: unknown): string {
+  const message = errorMessage(err);
+  const at = /at position (\d+)/.exec(message)?.[1];
+  if (at !== undefined) return `at character ${at}`;
+  if (/unexpected end/i.test(message)) return "it ends too early";
+  return "unexpected text";
+}

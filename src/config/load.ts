@@ -3,6 +3,7 @@
 
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { cleanField } from "../common/clean-text.js";
 import { errorMessage } from "../common/errors.js";
 import { parseJson5 } from "../common/json5.js";
 import { registerSecret, registerUrlSecret } from "../common/redact.js";
@@ -66,7 +67,10 @@ export async function readConfigFile(file: string): Promise<Config> {
   try {
     raw = await parseJson5(text);
   } catch (err) {
-    throw new ConfigError(file, [{ field: "", message: `not valid JSON: ${errorMessage(err)}` }]);
+    // JSON5's message quotes the offending character: cleaned, it can be a control or bidi character
+    throw new ConfigError(file, [
+      { field: "", message: `not valid JSON: ${cleanField(errorMessage(err), 200)}` },
+    ]);
   }
   const { validateConfig } = await import("./validate.js");
   const v = validateConfig(raw);

@@ -1,6 +1,7 @@
 // Validating a parsed config file against the schema (zod); issues name the field and what was expected.
 
 import * as z from "zod";
+import { escapeUnsafe } from "../common/clean-text.js";
 import type { ConfigIssue } from "./load.js";
 import { type Config, configSchema } from "./schema.js";
 
@@ -42,7 +43,7 @@ function describeIssue(raw: unknown, issue: z.core.$ZodIssue): ConfigIssue {
       ? ""
       : secret
         ? ", got a value (not shown)"
-        : `, got ${JSON.stringify(got)?.slice(0, 80)}`;
+        : `, got ${escapeUnsafe(JSON.stringify(got)?.slice(0, 80) ?? "")}`;
   let message: string = issue.message
     .replace(/^(Invalid \w+|Too small|Too big): /, "")
     .replace(/, received \w+$/, "");

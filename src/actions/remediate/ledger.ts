@@ -9,7 +9,7 @@ import { open } from "node:fs/promises";
 import path from "node:path";
 import * as z from "zod";
 import { ensurePrivateDir, writeFileAtomic } from "../../common/atomic-file.js";
-import { errorMessage } from "../../common/errors.js";
+import { errorMessage, jsonErrorWhere } from "../../common/errors.js";
 import type { RemediationConfig } from "../../config/schema-remediation.js";
 import type { RemediationHistory } from "../../policy/remediate-bounds.js";
 import { withFileLock } from "../locks.js";
@@ -69,7 +69,7 @@ async function readEntries(file: string): Promise<LedgerEntry[] | { problem: str
     try {
       raw = JSON.parse(text);
     } catch (err) {
-      return { problem: `${file} is not valid JSON (${errorMessage(err)})` };
+      return { problem: `${file} is not valid JSON (${jsonErrorWhere(err)})` };
     }
     const parsed = ledgerSchema.safeParse(raw);
     if (!parsed.success)

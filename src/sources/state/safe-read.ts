@@ -2,7 +2,7 @@
 
 import { constants } from "node:fs";
 import { open } from "node:fs/promises";
-import { errorMessage } from "../../common/errors.js";
+import { jsonErrorWhere } from "../../common/errors.js";
 
 export const MAX_STATE_FILE_BYTES = 8 * 1024 * 1024;
 
@@ -77,18 +77,6 @@ export async function readStateFile(
  * Reads and parses a JSON file. A parse failure is retried (a writer may be half-way through a non-atomic
  * write) and only reported as corruption when it persists.
  */
-/**
- * Where JSON.parse gave up, without its message: from Node 22 on the message quotes the text around the error,
- * and a half-written paired.json holds tokens (not yet registered with the redactor, as the file did not parse).
- */
-export function jsonErrorWhere(err: unknown): string {
-  const message = errorMessage(err);
-  const at = /at position (\d+)/.exec(message)?.[1];
-  if (at !== undefined) return `at character ${at}`;
-  if (/unexpected end/i.test(message)) return "it ends too early";
-  return "unexpected text";
-}
-
 export async function readJsonFile(file: string, opts: ReadOptions = {}): Promise<ReadResult<unknown>> {
   const retries = opts.retries ?? 3;
   const retryDelayMs = opts.retryDelayMs ?? 40;

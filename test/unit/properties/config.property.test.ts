@@ -101,6 +101,7 @@ describe("property: the watchdog's config", () => {
           expect(err).toBeInstanceOf(ConfigError);
           const e = err as ConfigError;
           expect(e.message.startsWith(`${file}:`)).toBe(true);
+          for (const i of e.issues) expectClean(i.message, 2000, "issue");
           expect(e.message.length).toBeLessThan(8_000);
           // a value is echoed to help (cut at 80 characters), except where the field holds a secret
           for (const i of e.issues)
@@ -214,5 +215,12 @@ describe("regressions the config properties found", () => {
       field: "…",
       message: "and 280 more problems of the same kind not shown",
     });
+  });
+
+  it("a bad value with a bidi or invisible character is shown escaped, never as is", () => {
+    const v = validateConfig({ notify: { telegram: { chatId: "a\u202eb\u061c" } } });
+    expect(v.ok).toBe(false);
+    if (v.ok) return;
+    expect(v.issues[0]?.message).toBe('expected a chat id or @channelname, got "a\\u202eb\\u061c"');
   });
 });

@@ -7,6 +7,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { jsonErrorWhere } from "../../../src/common/errors.js";
 import type { StateProblem } from "../../../src/common/types.js";
 import {
   readDeviceAuthFile,
@@ -14,7 +15,6 @@ import {
   readPairedFile,
   readPendingFile,
 } from "../../../src/sources/state/files-store.js";
-import { jsonErrorWhere } from "../../../src/sources/state/safe-read.js";
 import { tempDir } from "../../helpers/openclaw-state.js";
 import { anyValue, expectClean, hexId, hostileText, uuid, validDescriptor } from "./arbitraries.js";
 
