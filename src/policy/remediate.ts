@@ -8,7 +8,7 @@ import { CLI_DEFAULT_SCOPES_2026_4, formatScopes, missingScopes, normalizeScopes
 import type { PairedDevice, PairingSnapshot, PendingRequest } from "../common/types.js";
 import { refusedRequestFix } from "../detect/explain.js";
 import { approvalVerdict, checkRequest, type GuardContext, type Refusal } from "../detect/guards.js";
-import { CLI_LEAST_PRIVILEGE_SINCE, isBefore } from "../detect/version.js";
+import { CLI_LEAST_PRIVILEGE_SINCE, cliApproveChurns, isBefore } from "../detect/version.js";
 import { type BlockInput, backoffWait, blockedBy } from "./remediate-bounds.js";
 
 export type RemediationAction = "approve" | "request-repair" | "notify" | "skip";
@@ -144,6 +144,21 @@ export function decideRemediation(input: RemediationInput): Decision[] {
         requestId: req.requestId,
         deviceId,
         reasons: ["A newer request for the same device is approved instead; OpenClaw merges them."],
+      });
+    } else if (cliApproveChurns(input.version)) {
+      // 2026.4.25 to 2026.7.34: `openclaw devices approve` fails for this device's own request (the CLI's own
+      // refused connect replaces it with a new id first, seen on real 4.29, 5.28 and 6.35 gateways)
+      chosen = true;
+      decisions.push({
+        action: "notify",
+        requestId: req.requestId,
+        deviceId,
+        scopes: normalizeScopes(req.scopes),
+        reasons: [
+          `This machine's device ${shortId(deviceId)} has its own request ${req.requestId} pending, and it passes every guard.`,
+          `On OpenClaw ${input.version?.raw ?? ""} \`openclaw devices approve\` fails for it ("unknown requestId": the CLI connects as this same device, is refused, and the gateway replaces the request), so the watchdog does not try; approve it in the Control UI (openclaw dashboard, Devices).`,
+        ],
+        command: "openclaw dashboard",
       });
     } else {
       chosen = true;

@@ -120,6 +120,34 @@ const guardCtx = (over: { paired?: PairedDevice | undefined; allowScopes?: strin
 const approvals = (ds: Decision[]) =>
   ds.filter((d) => d.action === "approve" || d.action === "request-repair");
 
+describe("releases where the CLI cannot approve the device's own request (2026.4.25 to 2026.7.34)", () => {
+  it.each(["2026.4.29", "2026.5.28", "2026.6.35"])(
+    "%s: notifies with the Control UI instead of approving",
+    (v) => {
+      const ds = decideRemediation(
+        input({
+          version: parseOpenClawVersion(v),
+          requiredScopes: ["operator.approvals", "operator.read", "operator.write"],
+        }),
+      );
+      expect(approvals(ds)).toEqual([]);
+      expect(ds).toHaveLength(1);
+      expect(ds[0]).toMatchObject({ action: "notify", requestId: REQUEST, command: "openclaw dashboard" });
+      expect(ds[0]?.reasons.join(" ")).toContain('"unknown requestId"');
+    },
+  );
+
+  it.each(["2026.4.24", "2026.7.35"])("%s: approves as before", (v) => {
+    const ds = decideRemediation(
+      input({
+        version: parseOpenClawVersion(v),
+        requiredScopes: ["operator.approvals", "operator.read", "operator.write"],
+      }),
+    );
+    expect(approvals(ds).map((d) => d.requestId)).toEqual([REQUEST]);
+  });
+});
+
 describe("the seed's state (2026.4.20, approvals-only baseline, the CLI's own request pending)", () => {
   it("approve-local approves exactly that request, with reasons", () => {
     const ds = decideRemediation(input());
