@@ -1,7 +1,7 @@
 // OpenClaw gateway log lines (JSON, src/logging/logger.ts) turned into observations: pure, no I/O, no clock.
 
 import { cleanField, cleanText } from "../../common/clean-text.js";
-import { type KnownSecret, redact } from "../../common/redact.js";
+import { type KnownSecret, REDACTED, redact } from "../../common/redact.js";
 import type { Observation, ObservationKind } from "../../common/types.js";
 
 /** Substrings every line that can matter contains; lines without any of them are ignored unparsed. */
@@ -46,7 +46,6 @@ export interface ParseOptions {
 
 type Rec = Record<string, unknown>;
 
-const REDACTED = "[redacted]";
 const REQUEST_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const DEVICE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const UUID_PREFIX_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{0,12}$/i;
