@@ -140,6 +140,7 @@ export function requestIdIn(text: string): string | null {
   return /\(requestId: ([^)\s]+)\)/.exec(text)?.[1] ?? null;
 }
 
+const CONFIG_SET_TIMEOUT_MS = 180_000;
 const HOT_RELOAD_APPLIED = /\[reload\] config hot reload applied \(([^)]*)\)/g;
 
 /**
@@ -154,7 +155,8 @@ export async function setGatewayConfig(
   reloadWaitMs = 15_000,
 ): Promise<"hot-reload" | "restart"> {
   const offset = gateway.stdout().length;
-  const result = await gateway.openclaw(["config", "set", key, value]);
+  // 2026.9.6's `config set` holds SQLite transactions for seconds on a loaded machine: observed over 60 s
+  const result = await gateway.openclaw(["config", "set", key, value], { timeoutMs: CONFIG_SET_TIMEOUT_MS });
   if (result.code !== 0) throw cliError(`openclaw config set ${key}`, result);
   const section = key.split(".").slice(0, 3).join(".");
   const deadline = Date.now() + reloadWaitMs;
