@@ -18,16 +18,37 @@ const external = Object.keys(pkg.dependencies ?? {})
   .flatMap((name) => [name, `${name}/*`]);
 // chunks are content-hashed: clear the old ones so dist/ holds only what this build references
 rmSync(path.join(root, "dist", "cli", "chunks"), { recursive: true, force: true });
-await build({
-  entryPoints: { bin: path.join(root, "src", "cli", "bin.ts") },
-  outdir: path.join(root, "dist", "cli"),
-  chunkNames: "chunks/[name]-[hash]",
+const common = {
   bundle: true,
-  splitting: true,
   format: "esm",
   platform: "node",
   target: "node20",
-  external,
   sourcemap: "linked",
   logLevel: "warning",
+};
+// every command: one entry, each command's own code in a chunk loaded on demand; `check` goes to its own file
+await build({
+  ...common,
+  entryPoints: { bin: path.join(root, "src", "cli", "bin.ts") },
+  outdir: path.join(root, "dist", "cli"),
+  chunkNames: "chunks/[name]-[hash]",
+  splitting: true,
+  external: [...external, "./check-bundle.js"],
+});
+// `check`: one file with all it can reach (the config validation and zod in it run only for a config file); the
+// other commands stay outside it, never loaded by `check`
+await build({
+  ...common,
+  entryPoints: { "check-bundle": path.join(root, "src", "cli", "check-bundle.ts") },
+  outdir: path.join(root, "dist", "cli"),
+  external: [
+    ...external,
+    "./fix.js",
+    "./status.js",
+    "./service.js",
+    "./run.js",
+    "./pair.js",
+    "./silence.js",
+    "./config-cmd.js",
+  ],
 });
