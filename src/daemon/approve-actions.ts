@@ -41,6 +41,7 @@ function offerInput(i: Inspection, nowMs: number): OfferInput {
     nowMs,
     store: i.store,
     haveCli: i.install.bin !== null,
+    version: i.version,
     stateDir: i.location.stateDir,
     profile: i.location.profile ?? undefined,
   };

@@ -8,6 +8,7 @@ import { pendingExpiresInMs, rolesOf, shortId } from "../common/pairing.js";
 import { formatScopes, normalizeScopes } from "../common/scopes.js";
 import type { Finding, PairingSnapshot, PairingStore, PendingRequest } from "../common/types.js";
 import { approvalVerdict } from "../detect/guards.js";
+import { cliApproveChurns, type OpenClawVersion } from "../detect/version.js";
 import type { NotificationKind } from "./notify.js";
 
 /** The buttons an offer carries: their keys (what libnotify prints, what the handler gets) and labels. */
@@ -39,6 +40,8 @@ export interface OfferInput {
   store: PairingStore;
   /** Whether an `openclaw` executable exists to approve with. */
   haveCli: boolean;
+  /** The running OpenClaw's release: where its CLI cannot approve the device's own request, no button. */
+  version?: OpenClawVersion | null;
   stateDir: string;
   profile?: string | undefined;
 }
@@ -48,8 +51,10 @@ const OFFERING_KINDS: ReadonlySet<string> = new Set(["new", "escalated", "repeat
 
 /** The offer for one request id, or null when approvalVerdict refuses it (or the click could not run). */
 export function offerFor(requestId: string, input: OfferInput): ApproveOffer | null {
-  // 2026.8+ keeps pairing in SQLite, where the CLI cannot approve a narrowed device's upgrade: no button
-  if (input.store !== "files" || !input.haveCli) return null;
+  // the click heals through the files store's heal (2026.8+ keeps pairing in SQLite: no button there), and on
+  // 2026.4.25 to 7.34 the CLI's own refused connect replaces the request it would approve (unknown requestId):
+  // the notification names the Control UI there instead
+  if (input.store !== "files" || !input.haveCli || cliApproveChurns(input.version ?? null)) return null;
   const v = approvalVerdict(requestId, input.snapshot, input.nowMs);
   if (!v.safe) return null;
   const r = v.request;

@@ -21,6 +21,7 @@ import type {
   PairingSnapshot,
   PendingRequest,
 } from "../../src/common/types.js";
+import { parseOpenClawVersion } from "../../src/detect/version.js";
 import {
   type ApproveOffer,
   approveOffer,
@@ -145,6 +146,22 @@ describe("which request a notification offers", () => {
     expect(approveOffer(note([finding(REQUEST)], "recovered"), input([pending()]))).toBeNull();
     expect(approveOffer(note([finding(REQUEST)], "rate-limited"), input([pending()]))).toBeNull();
   });
+
+  it.each([
+    ["2026.4.20", true],
+    ["2026.4.29", false],
+    ["2026.6.35", false],
+    ["2026.7.35", true],
+  ])(
+    "on OpenClaw %s an Approve button: %s (4.25 to 7.34: the CLI approve fails with unknown requestId)",
+    (v, offered) => {
+      const offer = approveOffer(
+        note([finding(REQUEST)]),
+        input([pending()], { version: parseOpenClawVersion(v) }),
+      );
+      expect(offer !== null).toBe(offered);
+    },
+  );
 
   it("the first member's request that passes, skipping one the guards refuse", () => {
     const bad = "11111111-2222-4333-8444-555555555555";
