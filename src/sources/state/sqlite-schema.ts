@@ -23,7 +23,7 @@ export interface SqliteSchema {
 }
 
 /** Columns both pairing tables share: the device's descriptor as it connected. */
-const DESCRIPTOR = [
+export const DESCRIPTOR = [
   "device_id",
   "public_key",
   "display_name",

@@ -17,6 +17,7 @@ import {
   parsePendingRequest,
   parseRecordMap,
 } from "../../../src/sources/state/records.js";
+import { DESCRIPTOR } from "../../../src/sources/state/sqlite-schema.js";
 import {
   deviceAuthFromRows,
   pairedFromRow,
@@ -270,19 +271,7 @@ describe("property: SQLite rows", () => {
       Object.fromEntries(cols.map((c) => [c, plausible[c] ? fc.oneof(plausible[c], column) : column])),
       { requiredKeys: [] },
     );
-  const common = [
-    "device_id",
-    "public_key",
-    "display_name",
-    "platform",
-    "device_family",
-    "client_id",
-    "client_mode",
-    "role",
-    "roles_json",
-    "scopes_json",
-    "remote_ip",
-  ];
+  const common = DESCRIPTOR;
   const plausible = {
     device_id: hexId,
     public_key: fc.base64String({ minLength: 4, maxLength: 44 }),
