@@ -46,7 +46,7 @@ const incidentSchema = z.object({
   finding: findingSchema,
 }) satisfies z.ZodType<Incident>;
 
-const observationKinds = [
+export const observationKinds = [
   "upgrade-requested",
   "pairing-required-close",
   "gateway-connect-failed",

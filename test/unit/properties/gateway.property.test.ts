@@ -4,6 +4,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { observationKinds } from "../../../src/actions/stored-state.js";
 import type { ObservationKind } from "../../../src/common/types.js";
 import { classifyEnd, decidePause, parseCloseReason } from "../../../src/sources/gateway/close.js";
 import {
@@ -34,19 +35,7 @@ const text = fc.oneof(
   fc.constantFrom(...FORMS).map((f) => `x ${f} y`),
   longText(3000),
 );
-const KINDS: ObservationKind[] = [
-  "upgrade-requested",
-  "pairing-required-close",
-  "gateway-connect-failed",
-  "pairing-resolved",
-  "device-removed",
-  "device-token-mismatch",
-  "gateway-auth-failure",
-  "connection-open",
-  "connection-closed",
-  "gateway-unreachable",
-  "listener-untrusted",
-];
+const KINDS: readonly ObservationKind[] = observationKinds;
 
 const noSecret = (v: unknown) => {
   const out = JSON.stringify(v) ?? "";
