@@ -47,10 +47,11 @@ export interface LogPeers {
 }
 
 /**
- * Whether a gateway-log line is about this OpenClaw state. While no other watched state writes the same log
- * file, every line is. Where several do (OpenClaw 2026.4.x up to 4.24 logs every profile to one file), a line is
- * this state's when it names this gateway's port, else this state's device; a line that names neither is pinned
- * on no profile.
+ * Whether a gateway-log line is about this OpenClaw state. A line naming another gateway's port never is:
+ * OpenClaw 2026.4.x up to 4.24 logs every gateway of the machine (every profile, every HOME, watched or not) to
+ * one /tmp/openclaw file. Otherwise, while no other watched state writes the same log file, every line is.
+ * Where several do, a line is this state's when it names this gateway's port, else this state's device; a line
+ * that names neither is pinned on no profile.
  */
 export function isOwnLogLine(
   o: Observation,
@@ -62,6 +63,7 @@ export function isOwnLogLine(
   },
 ): boolean {
   const { file, peers } = own;
+  if (o.gatewayPort !== undefined && own.port !== undefined && o.gatewayPort !== own.port) return false;
   if (!peers || (!peers.undecided && !(file && peers.sharedFiles.has(file)))) return true;
   if (o.gatewayPort !== undefined) return o.gatewayPort === own.port;
   return o.deviceId !== undefined && o.deviceId === own.deviceId;

@@ -52,6 +52,31 @@ function latestBy(
   return new Map([...out].map(([k, v]) => [k, { last: v.last, count: v.events.size }]));
 }
 
+/** The request ids this state's gateway is known to have: pending in its pairing state or named on its own lines. */
+function knownRequestIds(obs: readonly Observation[], snapshot: PairingSnapshot | null): Set<string> {
+  const ids = new Set(snapshot?.pending.map((p) => p.requestId));
+  for (const o of obs) {
+    if (o.requestId && (o.gatewayPort !== undefined || o.deviceId !== undefined)) ids.add(o.requestId);
+  }
+  return ids;
+}
+
+/**
+ * A calling process's `gateway connect failed … (requestId: …)` line names neither a device nor a gateway port.
+ * On OpenClaw 2026.4.x every gateway of the machine logs to the same /tmp/openclaw file, so such a line is this
+ * state's only when its request is: pending here, or named by this gateway's own close line. (A line without a
+ * request id, as 2026.4.18 logs, cannot be told apart and stays the local device's.)
+ */
+function isStrayClientLine(o: Observation, known: ReadonlySet<string>): boolean {
+  return (
+    o.source === "log" &&
+    o.deviceId === undefined &&
+    o.gatewayPort === undefined &&
+    o.requestId !== undefined &&
+    !known.has(o.requestId)
+  );
+}
+
 function refusalFindings(obs: readonly Observation[], ctx: ObservationContext): Finding[] {
   const resolvedAt = new Map<string, number>();
   for (const o of obs) {
@@ -59,8 +84,10 @@ function refusalFindings(obs: readonly Observation[], ctx: ObservationContext): 
       resolvedAt.set(o.deviceId, Math.max(resolvedAt.get(o.deviceId) ?? 0, o.atMs));
     }
   }
+  const known = knownRequestIds(obs, ctx.snapshot);
   const refusals = obs.filter((o) => {
     if (!REFUSALS.has(o.kind) || o.deviceId === ctx.watchdogDeviceId) return false;
+    if (isStrayClientLine(o, known)) return false;
     // "gateway connect failed" lines come from local callers and name no device: they are the local device's.
     const device = o.deviceId ?? ctx.localDeviceId ?? "";
     if ((resolvedAt.get(device) ?? 0) > o.atMs) return false;

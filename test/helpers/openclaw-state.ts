@@ -168,13 +168,16 @@ export class LegacyStateDir {
   }
 }
 
+/** The gateway port writeSeedState puts in openclaw.json: log lines of this state's gateway name it. */
+export const SEED_GATEWAY_PORT = 18790;
+
 /** The seed's state on 2026.4.x: paired approvals-only, a pending scope-upgrade from the same device. */
 export async function writeSeedState(state: LegacyStateDir, id = makeIdentity()) {
   const requestId = randomUUID();
   const deviceToken = makeToken();
   await state.writeOpenClawConfig({
     gateway: {
-      port: 18790,
+      port: SEED_GATEWAY_PORT,
       bind: "loopback",
       auth: { mode: "token", token: "gw-token-not-printed-0123456789" },
     },

@@ -23,6 +23,7 @@ import {
   fakeOpenClawInstall,
   LegacyStateDir,
   pairedRecord,
+  SEED_GATEWAY_PORT,
   tempDir,
   writeSeedState,
 } from "../helpers/openclaw-state.js";
@@ -173,7 +174,7 @@ describe("a restart of the watchdog", () => {
     const first = await t.start();
     await first.waitForLog((r) => r.msg.startsWith("following the gateway log"));
     // a refused connect whose log text carries the gateway token and a device token
-    const line = realLine("gatewayTokenMismatch", { atMs: Date.now() })
+    const line = realLine("gatewayTokenMismatch", { atMs: Date.now(), port: SEED_GATEWAY_PORT })
       .split("token_mismatch")
       .join(`token_mismatch token=${GATEWAY_TOKEN} ${t.deviceToken}`);
     await appendFile(t.logFile, `${line}\n`);

@@ -96,6 +96,35 @@ describe("detectObservationFindings", () => {
     expect(fs[0]?.fix).toBeUndefined();
   });
 
+  it("keeps a device-less `gateway connect failed` line with a request id only when the request is this state's", () => {
+    // 2026.4.x logs every gateway of the machine to one /tmp/openclaw file: another gateway's CLI writes these too
+    const failed = (requestId: string, atMs = NOW - 10_000) =>
+      obs("gateway-connect-failed", {
+        requestId,
+        atMs,
+        text: `gateway connect failed: GatewayClientRequestError: scope upgrade pending approval (requestId: ${requestId})`,
+      });
+    // pending in this state's pairing state
+    expect(detectObservationFindings([failed("r1")], ctx)[0]?.requestId).toBe("r1");
+    // named by this gateway's own close line (which names the device, or the port)
+    const own = detectObservationFindings(
+      [close({ requestId: "r2", atMs: NOW - 20_000 }), failed("r2")],
+      ctx,
+    );
+    expect(own.map((f) => f.requestId)).toEqual(["r2"]);
+    expect(own[0]?.message).toMatch(/at \d\d:\d\d:\d\d: .*\.$/);
+    const byPort = obs("pairing-required-close", { requestId: "r3", gatewayPort: 18790, atMs: NOW - 30_000 });
+    expect(detectObservationFindings([byPort, failed("r3")], ctx)[0]?.requestId).toBe("r3");
+    // known nowhere here: another gateway's request, not this machine's device's refusal
+    expect(detectObservationFindings([failed("elsewhere")], ctx)).toEqual([]);
+    // and a stray line newer than this state's own refusal does not take its place
+    const both = detectObservationFindings(
+      [close({ atMs: NOW - 20_000 }), failed("elsewhere", NOW - 1_000)],
+      ctx,
+    );
+    expect(both.map((f) => f.requestId)).toEqual(["r1"]);
+  });
+
   it("forgets refusals outside the window, after an approval of that device, or before the state healed", () => {
     expect(detectObservationFindings([close({ atMs: NOW - 700_000 })], ctx)).toEqual([]);
     expect(
