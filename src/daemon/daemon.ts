@@ -415,7 +415,10 @@ export class Daemon {
     this.lastDigest = digest;
 
     const localHealthy = isLocalHealthy(inspection);
-    if (localHealthy) this.healthySinceMs ??= started;
+    // since when the daemon has seen it healthy: the time the state was read, not when this evaluation began (a
+    // refused connect logged meanwhile came before the heal, e.g. `openclaw devices approve`'s own connect on 4.x,
+    // refused just before its fallback writes the approval)
+    if (localHealthy) this.healthySinceMs ??= this.deps.now();
     else this.healthySinceMs = null;
 
     const findings = evaluationFindings(inspection, this.observations, {

@@ -111,8 +111,14 @@ describe.skipIf(missingCommands(CLICK_TOOLS).length > 0)(
       await d.click("approve");
       const healed = await daemon.waitFor((r) => r.by === "user" && r.status === "healed", 60_000);
       expect(healed.requestId).toBe(merged);
-      // the recovery notification after a click is checked in test/integration/approve-action.test.ts; here it
-      // arrived in 1 of 3 runs within 90 s (open: see the helper's report), so this test checks the heal itself
+      await d
+        .find("telling the recovery", (c) => c.summary.startsWith("Healed:"), 90_000)
+        .catch((err: Error) => {
+          // what the daemon decided meanwhile, to tell a late recovery from a missing one
+          const since = daemon.records.filter((r) => Date.parse(r.time) >= Date.parse(healed.time));
+          const told = since.filter((r) => r.component === "notify" || String(r.msg).startsWith("resolved"));
+          throw new Error(`${err.message}\nafter the heal: ${JSON.stringify(told.slice(0, 40))}`);
+        });
 
       const retry = await subagentCall(gateway, identity);
       expect(retry.connectError).toBeNull();

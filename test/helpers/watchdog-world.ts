@@ -58,9 +58,11 @@ export function memoryStore() {
 
 export function world(data = memoryStore(), startMs = T0) {
   const clock = { ms: startMs };
-  const state: { snap: PairingSnapshot; exists: boolean } = {
+  const state: { snap: PairingSnapshot; exists: boolean; readMs: number } = {
     snap: snapshot({ paired: [paired(CLI_SCOPES)] }),
     exists: true,
+    /** How long reading the state takes on the fake clock. */
+    readMs: 0,
   };
   const sent: Rendered[] = [];
   const audit: AuditEntry[] = [];
@@ -164,6 +166,7 @@ export function world(data = memoryStore(), startMs = T0) {
       }),
       inspect: async ({ nowMs, lastGood: last, install }) => {
         if (!state.exists) throw new NoOpenClawStateError(LOCATION);
+        clock.ms += state.readMs;
         return assessState({
           location: LOCATION,
           install: install ?? { bin: null, version: null, via: null, problem: "not looked up" },

@@ -102,6 +102,45 @@ describe("the watchdog wired with fakes", () => {
     expect(t.evaluations).toHaveLength(2);
   });
 
+  it("a refusal logged while the healed state was being read came before the heal: it leaves no incident", async () => {
+    // on 2026.4.x `openclaw devices approve` connects first, is refused (logged), then writes the approval itself
+    const t = world();
+    await t.w.start();
+    await t.evaluated(1);
+    t.clock.ms += 60_000;
+    t.state.snap = narrowed(t.clock.ms - 1_000);
+    t.hooks.fileChange?.([`${LOCATION.stateDir}/devices/paired.json`]);
+    await t.evaluated(2);
+    expect(t.w.status().incidents.map((i) => i.code)).toContain("scope-regression");
+
+    t.clock.ms += 60_000;
+    const evaluationStart = t.clock.ms;
+    t.state.snap = snapshot({ paired: [paired(CLI_SCOPES)] });
+    t.state.readMs = 80;
+    t.hooks.fileChange?.([`${LOCATION.stateDir}/devices/paired.json`]);
+    await t.evaluated(3);
+    // the approve command's own refused connect, logged during that read, arrives after it
+    t.hooks.observe?.(
+      {
+        kind: "pairing-required-close",
+        source: "log",
+        atMs: evaluationStart + 40,
+        deviceId: ME.deviceId,
+        requestId: "2b640a10-5c1e-4f3a-9d2b-7e8f9a0b1c2d",
+        reason: "scope-upgrade",
+        code: 1008,
+        text: "closed before connect … code=1008",
+      },
+      { stale: false },
+    );
+    await t.evaluated(4);
+    expect(t.w.status().incidents).toEqual([]);
+    await vi.waitFor(() => expect(t.sent.map((n) => n.kind)).toEqual(["new", "recovered"]), {
+      timeout: 2_000,
+      interval: 2,
+    });
+  });
+
   it("the reconcile schedule re-evaluates; a vanished state dir is waited for and picked up again", async () => {
     const t = world();
     await t.w.start();
