@@ -73,7 +73,12 @@ describe(`OpenClaw ${VERSION}: two profiles, one watchdog`, () => {
     expect(refused.close?.code).toBe(1008);
     const requestId = String(refused.connectError?.frame.details?.requestId);
     // the refusal is in the shared log, naming the work gateway's port
-    expect(work.closedBeforeConnect("log").some((l) => l.includes(requestId.slice(0, 8)))).toBe(true);
+    // (the gateway writes it after the close: poll)
+    await expect
+      .poll(() => work.closedBeforeConnect("log").some((l) => l.includes(requestId.slice(0, 8))), {
+        timeout: 10_000,
+      })
+      .toBe(true);
 
     const fromLog = await daemon.waitFor(
       (r) => r.code === "pairing-required-close" && r.deviceId === theirs.identity.deviceId,
