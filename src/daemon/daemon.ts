@@ -10,9 +10,15 @@ import type { LastGoodState, Observation, OpenClawInstall } from "../common/type
 import type { LoadedConfig } from "../config/load.js";
 import type { OpenClawLocation } from "../config/openclaw-paths.js";
 import type { Inspection } from "../detect/inspection.js";
-import { evaluationFindings, isLocalHealthy, isOwnLogLine, nextLastGood } from "../detect/local-health.js";
+import {
+  evaluationFindings,
+  isLocalHealthy,
+  isOwnLogLine,
+  nextLastGood,
+  unseenLocalDevice,
+} from "../detect/local-health.js";
 import type { Evaluation } from "../policy/evaluation.js";
-import { emptyIncidents, type IncidentState, updateIncidents } from "../policy/incidents.js";
+import { emptyIncidents, type IncidentState, updateIncidents, withUnseen } from "../policy/incidents.js";
 import { isWsl, shouldPoll } from "../sources/host/platform.js";
 import { createEvaluationGate, type EvaluationGate } from "./evaluation-gate.js";
 import { createIncidentMemory, type IncidentMemoryStore } from "./incident-memory.js";
@@ -51,6 +57,8 @@ export class Daemon {
   private incidents: IncidentState = emptyIncidents();
   private observations: Observation[] = [];
   private lastGood: LastGoodState | null = null;
+  /** The local device of the last read that had an identity. */
+  private knownDeviceId: string | null = null;
   private lastDigest: string | null = null;
   private stateChangedAtMs: number | null = null;
   private healthySinceMs: number | null = null;
@@ -421,13 +429,19 @@ export class Daemon {
     if (localHealthy) this.healthySinceMs ??= this.deps.now();
     else this.healthySinceMs = null;
 
-    const findings = evaluationFindings(inspection, this.observations, {
-      nowMs: started,
-      windowMs: cfg.detect.closeWindow,
-      watchdogDeviceId: this.connection?.deviceId() ?? null,
-      healthySinceMs: this.healthySinceMs,
-      unreachableAfterMs: UNREACHABLE_AFTER_MS,
-    });
+    const unseen = unseenLocalDevice(inspection, this.knownDeviceId ?? this.lastGood?.deviceId ?? null);
+    this.knownDeviceId = inspection.snapshot.identity?.deviceId ?? this.knownDeviceId;
+    const findings = withUnseen(
+      this.incidents,
+      evaluationFindings(inspection, this.observations, {
+        nowMs: started,
+        windowMs: cfg.detect.closeWindow,
+        watchdogDeviceId: this.connection?.deviceId() ?? null,
+        healthySinceMs: this.healthySinceMs,
+        unreachableAfterMs: UNREACHABLE_AFTER_MS,
+      }),
+      unseen,
+    );
     const { state, events } = updateIncidents(this.incidents, findings, started);
     this.incidents = state;
     this.remember();

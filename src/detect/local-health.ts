@@ -22,6 +22,16 @@ export function isLocalHealthy(i: Inspection): boolean {
   );
 }
 
+/**
+ * The device whose findings this inspection cannot judge: the local device the daemon last knew (from an earlier
+ * read, else the last good state) while no identity can be read now (a state folder being deleted or restored,
+ * identity/ missing or corrupt). Its open incidents stay open meanwhile; they end when a readable state shows
+ * them gone, never because the device went unseen.
+ */
+export function unseenLocalDevice(i: Inspection, lastKnownDeviceId: string | null): string | null {
+  return i.snapshot.identity === null ? lastKnownDeviceId : null;
+}
+
 /** The last good state to record after a healthy inspection, or null when `prev` already says the same. */
 export function nextLastGood(prev: LastGoodState | null, i: Inspection, nowMs: number): LastGoodState | null {
   const paired = localPaired(i.snapshot);

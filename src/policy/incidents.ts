@@ -42,6 +42,24 @@ export function emptyIncidents(): IncidentState {
   return { open: {} };
 }
 
+/**
+ * The findings of an evaluation that could not see one device (its identity unreadable: a state folder being
+ * deleted or restored): that device's open incidents are carried over as they were, so nothing about it heals or
+ * is told healed because it went unseen. They end when a readable state shows them gone.
+ */
+export function withUnseen(
+  state: IncidentState,
+  findings: readonly Finding[],
+  unseenDeviceId: string | null,
+): Finding[] {
+  if (unseenDeviceId === null) return [...findings];
+  const seen = new Set(findings.map(fingerprint));
+  const carried = Object.values(state.open)
+    .filter((i) => i.finding.deviceId === unseenDeviceId && !seen.has(i.fingerprint))
+    .map((i) => i.finding);
+  return [...findings, ...carried];
+}
+
 /** Folds the findings of one evaluation into the open incidents. */
 export function updateIncidents(
   state: IncidentState,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/common/types.js";
-import { emptyIncidents, fingerprint, updateIncidents } from "../../src/policy/incidents.js";
+import { emptyIncidents, fingerprint, updateIncidents, withUnseen } from "../../src/policy/incidents.js";
 
 const f = (code: Finding["code"], severity: Finding["severity"], extra: Partial<Finding> = {}): Finding => ({
   code,
@@ -23,6 +23,31 @@ describe("incidents", () => {
     r = updateIncidents(r.state, [], 3);
     expect(r.events.map((e) => e.type)).toEqual(["resolved"]);
     expect(r.state.open).toEqual({});
+  });
+
+  it("carries an unseen device's open incidents over as they were, and nothing else", () => {
+    const opened = updateIncidents(
+      emptyIncidents(),
+      [
+        f("baseline-missing-scope", "critical"),
+        f("scope-upgrade-pending", "warning", { requestId: "r1" }),
+        f("pairing-request-other-device", "info", { deviceId: "d2" }),
+      ],
+      1,
+    ).state;
+    const now = [f("scope-upgrade-pending", "warning", { requestId: "r2" })];
+    // this device unseen: its missing-scope incident is carried, its seen request is not doubled, d2's is not kept
+    const carried = withUnseen(opened, now, "dev");
+    expect(carried.map((x) => [x.code, x.requestId ?? x.severity])).toEqual([
+      ["scope-upgrade-pending", "r2"],
+      ["baseline-missing-scope", "critical"],
+    ]);
+    const r = updateIncidents(opened, carried, 2);
+    expect(r.events.map((e) => [e.type, e.incident.code])).toEqual([
+      ["resolved", "pairing-request-other-device"],
+    ]);
+    // every device seen: the findings as they are
+    expect(withUnseen(opened, now, null)).toEqual(now);
   });
 
   it("reports escalation and easing of the same incident", () => {

@@ -9,6 +9,18 @@ import { createWatchdog } from "../../src/daemon/watchdog.js";
 import { CLI_SCOPES, ME, paired, snapshot } from "../helpers/records.js";
 import { LOCATION, narrowed, world } from "../helpers/watchdog-world.js";
 
+/** A started watchdog whose healthy state then narrowed (the seed), evaluated. */
+async function startNarrowed() {
+  const t = world();
+  await t.w.start();
+  await t.evaluated(1);
+  t.clock.ms += 60_000;
+  t.state.snap = narrowed(t.clock.ms - 1_000);
+  t.hooks.fileChange?.([`${LOCATION.stateDir}/devices/paired.json`]);
+  await t.evaluated(2);
+  return t;
+}
+
 describe("the watchdog wired with fakes", () => {
   it("holds the daemon lock on its state from start to stop: a second one refuses to start meanwhile", async () => {
     const t = world();
@@ -104,13 +116,7 @@ describe("the watchdog wired with fakes", () => {
 
   it("a refusal logged while the healed state was being read came before the heal: it leaves no incident", async () => {
     // on 2026.4.x `openclaw devices approve` connects first, is refused (logged), then writes the approval itself
-    const t = world();
-    await t.w.start();
-    await t.evaluated(1);
-    t.clock.ms += 60_000;
-    t.state.snap = narrowed(t.clock.ms - 1_000);
-    t.hooks.fileChange?.([`${LOCATION.stateDir}/devices/paired.json`]);
-    await t.evaluated(2);
+    const t = await startNarrowed();
     expect(t.w.status().incidents.map((i) => i.code)).toContain("scope-regression");
 
     t.clock.ms += 60_000;
@@ -139,6 +145,31 @@ describe("the watchdog wired with fakes", () => {
       timeout: 2_000,
       interval: 2,
     });
+  });
+
+  it("a read without the device's identity (a folder mid-delete or mid-restore) heals nothing and tells nothing", async () => {
+    const t = await startNarrowed();
+    await vi.waitFor(() => expect(t.sent.map((n) => n.kind)).toEqual(["new"]), {
+      timeout: 2_000,
+      interval: 2,
+    });
+    const open = t.w.status().incidents.map((i) => i.code);
+
+    t.clock.ms += 1_000;
+    t.state.snap = { ...narrowed(t.clock.ms - 2_000), identity: null };
+    t.hooks.fileChange?.([`${LOCATION.stateDir}/identity/device.json`]);
+    await t.evaluated(3);
+    expect(t.evaluations[2]?.events.filter((e) => e.type === "resolved")).toEqual([]);
+    expect(t.w.status().incidents.map((i) => i.code)).toEqual(expect.arrayContaining(open));
+
+    // the same narrowed state readable again: still the one incident, never healed nor told twice
+    t.clock.ms += 1_000;
+    t.state.snap = narrowed(t.clock.ms - 3_000);
+    t.hooks.fileChange?.([`${LOCATION.stateDir}/identity/device.json`]);
+    await t.evaluated(4);
+    expect(t.evaluations[3]?.events.filter((e) => e.type === "opened")).toEqual([]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(t.sent.map((n) => n.kind)).toEqual(["new"]);
   });
 
   it("the reconcile schedule re-evaluates; a vanished state dir is waited for and picked up again", async () => {
