@@ -61,8 +61,14 @@ describe(`OpenClaw ${VERSION}: notifications`, () => {
     // the user follows it: `openclaw devices list` (its own connect churns the id), then approves
     const { list } = await listDevices(gateway);
     const pending = list.pending.find((p) => p.deviceId === identity.deviceId);
+    const approvedAt = Date.now();
     await approveRequest(gateway, pending?.requestId ?? "");
-    const [, recovered] = await sink.waitFor(2, 30_000);
+    const [, recovered] = await sink.waitFor(2, 30_000).catch((err: Error) => {
+      // what the daemon found meanwhile, to tell a late recovery from an incident kept open
+      const since = daemon.records.filter((r) => Date.parse(r.time) >= approvedAt - 5_000);
+      const said = since.map((r) => [r.time.slice(11, 23), r.msg, r.code, r.kind, r.requestId, r.trigger]);
+      throw new Error(`${err.message}\nthe daemon since the approve: ${JSON.stringify(said)}`);
+    });
     const healed = JSON.parse(recovered?.body ?? "{}") as WebhookBody;
     expect(healed.kind).toBe("recovered");
     expect(healed.body).toContain(String(pending?.requestId));

@@ -106,12 +106,13 @@ describe("parseLogLine: real lines", () => {
       },
     },
     {
-      name: "4.20 CLI: Gateway call failed … gateway closed (1008): pairing required (cut request id not taken)",
+      name: "4.20 CLI: Gateway call failed … gateway closed (1008): pairing required (cut request id not taken; the port from `Gateway target`)",
       line: () => fixtureLine(V420, "Gateway call failed"),
       expected: {
         kind: "gateway-connect-failed",
         reason: "scope-upgrade",
         code: 1008,
+        gatewayPort: 18796,
         closeReason:
           "pairing required: device is asking for more scopes than currently approved (requestId: 0db6002d-d5fc-4ed2-9184-3605b4cd7",
       },
@@ -171,7 +172,12 @@ describe("parseLogLine: real lines", () => {
     {
       name: "4.18 Gateway call failed: gateway closed (1008): pairing required",
       line: () => fixtureLine(V418, "Gateway call failed"),
-      expected: { kind: "gateway-connect-failed", code: 1008, closeReason: "pairing required" },
+      expected: {
+        kind: "gateway-connect-failed",
+        code: 1008,
+        closeReason: "pairing required",
+        gatewayPort: 18790,
+      },
     },
     {
       name: "9.6 close with ` phase=…` after the reason (not-paired)",

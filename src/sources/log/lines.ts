@@ -266,7 +266,11 @@ function authKind(closeReason: string, authReason: string | undefined): Observat
 function portOf(localPort: unknown, message: string): number | undefined {
   if (typeof localPort === "number" && Number.isInteger(localPort) && localPort > 0 && localPort < 65536)
     return localPort;
-  const m = / host=(?:\[[^\]]*\]|[^\s:]+):(\d{1,5})(?:\s|$)/.exec(message);
+  return portIn(/ host=(?:\[[^\]]*\]|[^\s:]+):(\d{1,5})(?:\s|$)/.exec(message));
+}
+
+/** A TCP port from a regex match's first group, or undefined. */
+function portIn(m: RegExpExecArray | null): number | undefined {
   const port = m ? Number(m[1]) : Number.NaN;
   return port > 0 && port < 65536 ? port : undefined;
 }
@@ -329,23 +333,32 @@ function closedBeforeConnect(p: LineParts, opts: ParseOptions | undefined): Pars
   return { kind: "ignored" };
 }
 
+/**
+ * The port of the gateway a calling process talked to, from `Gateway call failed`'s `Gateway target: ws://…:PORT`
+ * line: on the 2026.4.x log every gateway of the machine shares, it says whose refusal it was.
+ */
+function targetPortOf(message: string): number | undefined {
+  return portIn(/\nGateway target: wss?:\/\/(?:\[[^\]]*\]|[^\s:/]+):(\d{1,5})(?:[/\s]|$)/.exec(message));
+}
+
 /** A calling process's view: `gateway connect failed: …`, `… gateway closed (1008): …`, the approval handler. */
 function clientFailure(p: LineParts, opts: ParseOptions | undefined): ParsedLine {
   const m = p.message;
   const closed = /gateway closed \((\d{4})\): ([^\n]*)/.exec(m);
   const code = closed ? Number(closed[1]) : undefined;
   const closeReason = closed?.[2]?.trim() || undefined;
+  const gatewayPort = targetPortOf(m);
   const lower = m.toLowerCase();
   if (lower.includes("pairing required") || lower.includes("pending approval")) {
     return observation(
       "gateway-connect-failed",
       p,
-      { requestId: requestIdIn(m), reason: pairingReasonIn(m), code, closeReason },
+      { requestId: requestIdIn(m), reason: pairingReasonIn(m), code, closeReason, gatewayPort },
       opts,
     );
   }
   const auth = /unauthorized(?::[^\n(]*)?/i.exec(m)?.[0];
-  if (auth) return observation(authKind(auth, undefined), p, { code, closeReason }, opts);
+  if (auth) return observation(authKind(auth, undefined), p, { code, closeReason, gatewayPort }, opts);
   return { kind: "ignored" };
 }
 
