@@ -52,29 +52,37 @@ function latestBy(
   return new Map([...out].map(([k, v]) => [k, { last: v.last, count: v.events.size }]));
 }
 
-/** The request ids this state's gateway is known to have: pending in its pairing state or named on its own lines. */
-function knownRequestIds(obs: readonly Observation[], snapshot: PairingSnapshot | null): Set<string> {
-  const ids = new Set(snapshot?.pending.map((p) => p.requestId));
+/** How far apart a calling process's refusal line and its gateway's close line of the same refusal may be. */
+const SAME_REFUSAL_MS = 10_000;
+
+/** What this state's own gateway is known to have: request ids (pending here or on its lines) and its refusals. */
+interface OwnEvidence {
+  requestIds: Set<string>;
+  refusedAtMs: number[];
+}
+
+function ownEvidence(obs: readonly Observation[], snapshot: PairingSnapshot | null): OwnEvidence {
+  const requestIds = new Set(snapshot?.pending.map((p) => p.requestId));
+  const refusedAtMs: number[] = [];
   for (const o of obs) {
-    if (o.requestId && (o.gatewayPort !== undefined || o.deviceId !== undefined)) ids.add(o.requestId);
+    if (o.gatewayPort === undefined && o.deviceId === undefined) continue;
+    if (o.requestId) requestIds.add(o.requestId);
+    if (o.kind === "pairing-required-close") refusedAtMs.push(o.atMs);
   }
-  return ids;
+  return { requestIds, refusedAtMs };
 }
 
 /**
- * A calling process's `gateway connect failed … (requestId: …)` line names neither a device nor a gateway port.
- * On OpenClaw 2026.4.x every gateway of the machine logs to the same /tmp/openclaw file, so such a line is this
- * state's only when its request is: pending here, or named by this gateway's own close line. (A line without a
- * request id, as 2026.4.18 logs, cannot be told apart and stays the local device's.)
+ * A calling process's `gateway connect failed: …` line names neither a device nor a gateway port. On OpenClaw
+ * 2026.4.x every gateway of the machine logs to the same /tmp/openclaw file, so such a line is this state's only
+ * when this state's gateway shows the same refusal: its request pending here or named on this gateway's own
+ * lines, or, for a line without a request id (2026.4.18 and 2026.3.x log a bare `pairing required`), this
+ * gateway's own close line within SAME_REFUSAL_MS.
  */
-function isStrayClientLine(o: Observation, known: ReadonlySet<string>): boolean {
-  return (
-    o.source === "log" &&
-    o.deviceId === undefined &&
-    o.gatewayPort === undefined &&
-    o.requestId !== undefined &&
-    !known.has(o.requestId)
-  );
+function isStrayClientLine(o: Observation, own: OwnEvidence): boolean {
+  if (o.source !== "log" || o.deviceId !== undefined || o.gatewayPort !== undefined) return false;
+  if (o.requestId !== undefined) return !own.requestIds.has(o.requestId);
+  return !own.refusedAtMs.some((t) => Math.abs(t - o.atMs) <= SAME_REFUSAL_MS);
 }
 
 function refusalFindings(obs: readonly Observation[], ctx: ObservationContext): Finding[] {
@@ -84,11 +92,11 @@ function refusalFindings(obs: readonly Observation[], ctx: ObservationContext): 
       resolvedAt.set(o.deviceId, Math.max(resolvedAt.get(o.deviceId) ?? 0, o.atMs));
     }
   }
-  const known = knownRequestIds(obs, ctx.snapshot);
+  const own = ownEvidence(obs, ctx.snapshot);
   const refusals = obs.filter((o) => {
     if (!REFUSALS.has(o.kind) || o.deviceId === ctx.watchdogDeviceId) return false;
-    if (isStrayClientLine(o, known)) return false;
-    // "gateway connect failed" lines come from local callers and name no device: they are the local device's.
+    if (isStrayClientLine(o, own)) return false;
+    // a calling process's line that is this state's names no device: it is the local device's
     const device = o.deviceId ?? ctx.localDeviceId ?? "";
     if ((resolvedAt.get(device) ?? 0) > o.atMs) return false;
     return !(device === ctx.localDeviceId && ctx.healthySinceMs !== null && ctx.healthySinceMs > o.atMs);

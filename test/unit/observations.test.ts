@@ -83,17 +83,29 @@ describe("detectObservationFindings", () => {
     expect(fs[0]?.message).toMatch(/2 times in the last 10 min/);
   });
 
-  it("attributes a device-less `gateway connect failed` line to the local device (a bare 2026.4.18 reason too)", () => {
-    const fs = detectObservationFindings(
-      [
-        obs("gateway-connect-failed", {
-          text: "gateway connect failed: GatewayClientRequestError: pairing required",
-        }),
-      ],
-      ctx,
-    );
+  it("attributes a bare 2026.4.18 `gateway connect failed` line to the local device when its gateway refused too", () => {
+    const bare = obs("gateway-connect-failed", {
+      text: "gateway connect failed: GatewayClientRequestError: pairing required",
+    });
+    // 4.18's own close line: `closed before connect … host=127.0.0.1:18790 … reason=pairing required`
+    const gatewayClose = obs("pairing-required-close", {
+      atMs: NOW - 10_500,
+      gatewayPort: 18790,
+      code: 1008,
+      closeReason: "pairing required",
+    });
+    const fs = detectObservationFindings([gatewayClose, bare], ctx);
+    expect(fs).toHaveLength(1);
     expect(fs[0]?.deviceId).toBe(LOCAL);
     expect(fs[0]?.fix).toBeUndefined();
+    // alone (no close line of this gateway within 10 s) it is another gateway's caller on the shared 4.x log
+    expect(detectObservationFindings([bare], ctx)).toEqual([]);
+    // beside an older refusal of this gateway it is not counted as a second one
+    const older = detectObservationFindings([{ ...gatewayClose, atMs: NOW - 25_000 }, bare], ctx);
+    expect(older.map((f) => f.message.includes("2 times"))).toEqual([false]);
+    expect(
+      detectObservationFindings([{ ...gatewayClose, atMs: NOW - 10_500 }, bare], ctx)[0]?.message,
+    ).toMatch(/2 times/);
   });
 
   it("keeps a device-less `gateway connect failed` line with a request id only when the request is this state's", () => {
