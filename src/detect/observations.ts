@@ -55,9 +55,10 @@ function latestBy(
 /** How far apart a calling process's refusal line and its gateway's close line of the same refusal may be. */
 const SAME_REFUSAL_MS = 10_000;
 
-/** What this state's own gateway is known to have: request ids (pending here or on its lines) and its refusals. */
+/** What this state's own gateway is known to have: request ids (pending here or on its lines), bare refusals. */
 interface OwnEvidence {
   requestIds: Set<string>;
+  /** When it refused a connect with a reason naming no request. */
   refusedAtMs: number[];
 }
 
@@ -67,7 +68,10 @@ function ownEvidence(obs: readonly Observation[], snapshot: PairingSnapshot | nu
   for (const o of obs) {
     if (o.gatewayPort === undefined && o.deviceId === undefined) continue;
     if (o.requestId) requestIds.add(o.requestId);
-    if (o.kind === "pairing-required-close") refusedAtMs.push(o.atMs);
+    // a bare refusal of this gateway (its reason names no request: 2026.4.18, 3.x) vouches for a bare caller line;
+    // one that names a request has a caller line naming it too
+    if (o.kind === "pairing-required-close" && !/requestId/i.test(o.closeReason ?? o.text))
+      refusedAtMs.push(o.atMs);
   }
   return { requestIds, refusedAtMs };
 }
@@ -77,7 +81,8 @@ function ownEvidence(obs: readonly Observation[], snapshot: PairingSnapshot | nu
  * 2026.4.x every gateway of the machine logs to the same /tmp/openclaw file, so such a line is this state's only
  * when this state's gateway shows the same refusal: its request pending here or named on this gateway's own
  * lines, or, for a line without a request id (2026.4.18 and 2026.3.x log a bare `pairing required`), this
- * gateway's own close line within SAME_REFUSAL_MS.
+ * gateway's own bare close line within SAME_REFUSAL_MS (a 2026.4.20 refusal names its request on both lines: a
+ * bare caller line beside it is another gateway's).
  */
 function isStrayClientLine(o: Observation, own: OwnEvidence): boolean {
   if (o.source !== "log" || o.deviceId !== undefined || o.gatewayPort !== undefined) return false;

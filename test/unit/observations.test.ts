@@ -100,6 +100,13 @@ describe("detectObservationFindings", () => {
     expect(fs[0]?.fix).toBeUndefined();
     // alone (no close line of this gateway within 10 s) it is another gateway's caller on the shared 4.x log
     expect(detectObservationFindings([bare], ctx)).toEqual([]);
+    // beside this gateway's 4.20 refusal naming a request (a neighbour 3.x gateway's caller, seen in CI) it is not
+    expect(
+      detectObservationFindings(
+        [close({ atMs: NOW - 10_200, deviceId: undefined, gatewayPort: 18790 }), bare],
+        ctx,
+      ).map((f) => f.requestId),
+    ).toEqual(["r1"]);
     // beside an older refusal of this gateway it is not counted as a second one
     const older = detectObservationFindings([{ ...gatewayClose, atMs: NOW - 25_000 }, bare], ctx);
     expect(older.map((f) => f.message.includes("2 times"))).toEqual([false]);
