@@ -95,6 +95,10 @@ function recoveryCause(members: readonly NotifyMember[], device: NotifyInput["de
   return { kind: "cleared" };
 }
 
+function byFingerprint(members: readonly NotifyMember[]): Record<string, NotifyMember> {
+  return Object.fromEntries(members.map((m) => [m.fingerprint, m]));
+}
+
 function newGroup(key: string, nowMs: number): GroupState {
   return {
     key,
@@ -150,16 +154,21 @@ function observe(
     }
     if (!wasOpen && isOpen) {
       // a reopen before the recovery went out continues the same incident
-      if (!g.notified) g.openedAtMs = nowMs;
+      if (!g.notified) {
+        g.openedAtMs = nowMs;
+        g.lastMembers = [];
+      }
       g.resolvedAtMs = null;
       g.cause = null;
     }
+    // every member the incident had, each as last seen: one that cleared before the rest (the pending request
+    // goes from pending.json a moment before paired.json holds its scopes) is still told cleared, and names the
+    // request that healed it
+    if (isOpen) g.lastMembers = sorted(Object.values({ ...byFingerprint(g.lastMembers), ...members }));
     if (wasOpen && !isOpen) {
-      g.lastMembers = sorted(Object.values(g.members));
       g.resolvedAtMs = nowMs;
       g.cause = recoveryCause(g.lastMembers, input.device);
     }
-    if (isOpen) g.lastMembers = sorted(Object.values(members));
     g.members = members;
   }
 }

@@ -256,6 +256,47 @@ describe("recovery", () => {
     expect(later.next.groups).toEqual({});
   });
 
+  it("names the approved request even when the request cleared a read before the scopes did, and lists it cleared", () => {
+    // OpenClaw's approve removes the request from pending.json a moment before paired.json holds its scopes
+    const narrow = { deviceId: DEV, approvedScopes: ["operator.approvals"] };
+    const r = run([
+      { at: 0, findings: [regression(), baseline(), pending()] },
+      { at: 500 },
+      { at: 60 * S, findings: [regression(), baseline()], device: narrow },
+      { at: 60 * S + 50, findings: [], device: healed },
+      { at: 60 * S + 550 },
+    ]);
+    expect(kinds(r)).toEqual(["new@500", `recovered@${60 * S + 550}`]);
+    const rec = r.sent[1];
+    expect(rec?.recovery?.cause).toEqual({
+      kind: "approved",
+      requestId: REQ,
+      scopes: ["operator.admin", "operator.read"],
+    });
+    expect(rec?.members.map((m) => m.code)).toEqual([
+      "scope-regression",
+      "baseline-missing-scope",
+      "scope-upgrade-pending",
+    ]);
+    // a new incident of the same group starts from its own members
+    const again = run([
+      { at: 0, findings: [regression(), pending()] },
+      { at: 500 },
+      { at: 60 * S, findings: [], device: healed },
+      { at: 60 * S + 500 },
+      { at: 2 * H, findings: [baseline()], device: narrow },
+      { at: 2 * H + 500 },
+      { at: 2 * H + 60 * S, findings: [], device: healed },
+      { at: 2 * H + 60 * S + 500 },
+    ]);
+    expect(again.sent.map((n) => [n.kind, n.members.map((m) => m.code)])).toEqual([
+      ["new", ["scope-regression", "scope-upgrade-pending"]],
+      ["recovered", ["scope-regression", "scope-upgrade-pending"]],
+      ["new", ["baseline-missing-scope"]],
+      ["recovered", ["baseline-missing-scope"]],
+    ]);
+  });
+
   it.each([
     [
       "scopes restored without a request",
