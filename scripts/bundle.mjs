@@ -8,7 +8,7 @@ import path from "node:path";
 import { build } from "esbuild";
 
 const root = path.resolve(import.meta.dirname, "..");
-// zod is bundled into the chunk that validates a config file: as a package it is ~80 ES modules that Node 20
+// zod is bundled into the code that validates a config file: as a package it is ~80 ES modules that Node 20
 // resolves and links one by one (more than half of `check --config`'s start-up), bundled it is one tree-shaken
 // chunk. Every other npm package stays external, loaded only by the commands that use it.
 const BUNDLED = new Set(["zod"]);
@@ -35,12 +35,14 @@ await build({
   splitting: true,
   external: [...external, "./check-bundle.js"],
 });
-// `check`: one file with all it can reach (the config validation and zod in it run only for a config file); the
-// other commands stay outside it, never loaded by `check`
+// `check`: one file with all it can reach but the config validation; the other commands stay outside it, never
+// loaded by `check`
+const VALIDATE = path.join(root, "src", "config", "validate.ts");
 await build({
   ...common,
   entryPoints: { "check-bundle": path.join(root, "src", "cli", "check-bundle.ts") },
   outdir: path.join(root, "dist", "cli"),
+  plugins: [validationApart()],
   external: [
     ...external,
     "./fix.js",
@@ -52,3 +54,25 @@ await build({
     "./config-cmd.js",
   ],
 });
+// The config validation (zod and the schema, 240 KB: two thirds of what `check` would otherwise compile on every
+// start) is its own file beside check-bundle.js, loaded only when there is a config file to validate
+await build({
+  ...common,
+  entryPoints: { "config-validate": VALIDATE },
+  outdir: path.join(root, "dist", "cli"),
+  external,
+});
+
+/** esbuild plugin: the check bundle imports the validation from ./config-validate.js instead of holding it. */
+function validationApart() {
+  return {
+    name: "validation-apart",
+    setup(b) {
+      b.onResolve({ filter: /^\.\/validate\.js$/ }, (args) =>
+        path.join(args.resolveDir, "validate.ts") === VALIDATE
+          ? { path: "./config-validate.js", external: true }
+          : undefined,
+      );
+    },
+  };
+}
