@@ -1,7 +1,8 @@
 // Config sections for the daemon's local endpoints: the `status` unix socket and the optional Prometheus `metrics`.
 
 import { isIP } from "node:net";
-import * as z from "zod";
+import * as z from "../common/zod.js";
+import { described, lazySchema, orNull } from "./schema-parts.js";
 
 /** A parsed `metrics.listen`: always a loopback host. */
 export interface ListenAddress {
@@ -41,35 +42,37 @@ export function parseListen(text: string, opts: { allowPortZero?: boolean } = {}
   return { ok: true, address: { host, port } };
 }
 
-export const statusSchema = z
-  .object({
-    socket: z
-      .string()
-      .min(1)
-      .refine((p) => p.startsWith("/") || p.startsWith("~/"), "an absolute path (or ~/…)")
-      .nullable()
-      .default(null)
-      .describe(
-        "The unix socket `scope-watchdog status` asks the daemon through (mode 0600; its folder must be private, mode 0700). null: $XDG_RUNTIME_DIR/openclaw-scope-watchdog/status.sock, else <dataDir>/status.sock.",
+/** The `status` section's schema, built on first use. */
+export const statusSchema = lazySchema(() =>
+  z.strictObject({
+    socket: described(
+      orNull(
+        z.string().check(
+          z.minLength(1),
+          z.refine((p) => p.startsWith("/") || p.startsWith("~/"), "an absolute path (or ~/…)"),
+        ),
       ),
-  })
-  .strict();
+      "The unix socket `scope-watchdog status` asks the daemon through (mode 0600; its folder must be private, mode 0700). null: $XDG_RUNTIME_DIR/openclaw-scope-watchdog/status.sock, else <dataDir>/status.sock.",
+    ),
+  }),
+);
 
-export const metricsSchema = z
-  .object({
-    listen: z
-      .string()
-      .superRefine((text, ctx) => {
-        const parsed = parseListen(text);
-        if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message });
-      })
-      .nullable()
-      .default(null)
-      .describe(
-        'Serve Prometheus metrics at http://HOST:PORT/metrics, e.g. "127.0.0.1:9464"; loopback hosts only. null: off.',
+/** The `metrics` section's schema, built on first use. */
+export const metricsSchema = lazySchema(() =>
+  z.strictObject({
+    listen: described(
+      orNull(
+        z.string().check(
+          z.superRefine((text, ctx) => {
+            const parsed = parseListen(text);
+            if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message });
+          }),
+        ),
       ),
-  })
-  .strict();
+      'Serve Prometheus metrics at http://HOST:PORT/metrics, e.g. "127.0.0.1:9464"; loopback hosts only. null: off.',
+    ),
+  }),
+);
 
-export type StatusConfig = z.output<typeof statusSchema>;
-export type MetricsConfig = z.output<typeof metricsSchema>;
+export type StatusConfig = z.output<ReturnType<typeof statusSchema>>;
+export type MetricsConfig = z.output<ReturnType<typeof metricsSchema>>;

@@ -1,9 +1,9 @@
 // The watchdog's configuration: one zod schema with defaults; the JSON Schema for editors is generated from it.
 
 import { createRequire } from "node:module";
-import * as z from "zod";
+import * as z from "../common/zod.js";
 import { notifySchema } from "./schema-notify.js";
-import { duration } from "./schema-parts.js";
+import { described, duration, lazySchema, orNull } from "./schema-parts.js";
 import { remediationSchema } from "./schema-remediation.js";
 import { metricsSchema, statusSchema } from "./schema-service.js";
 
@@ -18,25 +18,29 @@ function validCron(expr: string): boolean {
   }
 }
 
-const scopeName = z
-  .string()
-  .regex(/^[a-z][a-z0-9_.-]*$/, "a scope name such as operator.admin")
-  .describe("An OpenClaw scope, e.g. operator.admin");
+const scopeName = () =>
+  described(
+    z.string().check(z.regex(/^[a-z][a-z0-9_.-]*$/, "a scope name such as operator.admin")),
+    "An OpenClaw scope, e.g. operator.admin",
+  );
 
 const nullablePath = (description: string) =>
-  z.string().min(1).nullable().default(null).describe(description);
+  described(orNull(z.string().check(z.minLength(1))), description);
 
-export const openclawSchema = z
-  .object({
+/** A top-level section: its object (every field has a default), `{}` when the file leaves it out, described. */
+const section = <T extends z.ZodMiniType>(schema: T, description: string) =>
+  described(z.prefault(schema, {} as z.input<T>), description);
+
+/** The `openclaw` section's schema, built on first use. */
+export const openclawSchema = lazySchema(() =>
+  z.strictObject({
     stateDir: nullablePath(
       "OpenClaw's state directory. null: resolved like OpenClaw does (OPENCLAW_STATE_DIR, profile, ~/.openclaw, legacy ~/.clawdbot).",
     ),
-    profile: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]+$/, 'a profile name (letters, numbers, "_", "-")')
-      .nullable()
-      .default(null)
-      .describe("OpenClaw profile (openclaw --profile NAME uses ~/.openclaw-NAME). null: none."),
+    profile: described(
+      orNull(z.string().check(z.regex(/^[A-Za-z0-9_-]+$/, 'a profile name (letters, numbers, "_", "-")'))),
+      "OpenClaw profile (openclaw --profile NAME uses ~/.openclaw-NAME). null: none.",
+    ),
     configPath: nullablePath(
       "OpenClaw's openclaw.json. null: OPENCLAW_CONFIG_PATH, else <stateDir>/openclaw.json.",
     ),
@@ -44,141 +48,177 @@ export const openclawSchema = z
     logFile: nullablePath(
       "The gateway's log file (a YYYY-MM-DD placeholder follows the daily files). null: logging.file from openclaw.json (honoured from OpenClaw 2026.4.25), else /tmp/openclaw/openclaw-YYYY-MM-DD.log (profile-named from 2026.8.1).",
     ),
-    instances: z
-      .array(
+    instances: described(
+      orNull(
         z
-          .string()
-          .min(1)
-          .regex(
-            /^(?:[A-Za-z0-9_-]+|[~./].*)$/,
-            'a profile name, or a state directory starting with "/", "~" or "."',
-          ),
-      )
-      .min(1)
-      .nullable()
-      .default(null)
-      .describe(
-        'The OpenClaw states to watch, each a profile name ("default", "work") or a state directory ("~/.openclaw-work"). null: with no stateDir or profile set, every one on this machine: the default state dir and every ~/.openclaw-<profile> that holds openclaw.json or identity/, picked up as they appear.',
+          .array(
+            z
+              .string()
+              .check(
+                z.minLength(1),
+                z.regex(
+                  /^(?:[A-Za-z0-9_-]+|[~./].*)$/,
+                  'a profile name, or a state directory starting with "/", "~" or "."',
+                ),
+              ),
+          )
+          .check(z.minLength(1)),
       ),
-  })
-  .strict();
+      'The OpenClaw states to watch, each a profile name ("default", "work") or a state directory ("~/.openclaw-work"). null: with no stateDir or profile set, every one on this machine: the default state dir and every ~/.openclaw-<profile> that holds openclaw.json or identity/, picked up as they appear.',
+    ),
+  }),
+);
 
-export const configSchema = z
-  .object({
-    $schema: z.string().optional().describe("JSON Schema reference for editors; ignored by the watchdog."),
-    openclaw: openclawSchema.prefault({}).describe("Where OpenClaw is on this machine."),
-    requiredScopes: z
-      .array(scopeName)
-      .min(1)
-      .nullable()
-      .default(null)
-      .describe(
-        "Scopes the local device's approved baseline must satisfy. null: by OpenClaw version (operator.admin before 2026.4.25, else operator.approvals, operator.read, operator.write).",
-      ),
-    dataDir: nullablePath(
+/**
+ * The file's top-level sections, in the order zod reports them, each built on first use: a file is validated
+ * against the sections it sets (`fileSchema`), the ones it leaves out are the defaults (defaults.ts).
+ */
+const SECTIONS = {
+  $schema: () =>
+    described(z.optional(z.string()), "JSON Schema reference for editors; ignored by the watchdog."),
+  openclaw: () => section(openclawSchema(), "Where OpenClaw is on this machine."),
+  requiredScopes: () =>
+    described(
+      orNull(z.array(scopeName()).check(z.minLength(1))),
+      "Scopes the local device's approved baseline must satisfy. null: by OpenClaw version (operator.admin before 2026.4.25, else operator.approvals, operator.read, operator.write).",
+    ),
+  dataDir: () =>
+    nullablePath(
       "Where the watchdog keeps its own state, so a restart forgets nothing: the last good pairing, log offsets, open incidents, notification state, silences, the audit log, its device identity. null: $XDG_STATE_HOME/openclaw-scope-watchdog (~/.local/state/openclaw-scope-watchdog).",
     ),
-    reconcile: z
-      .object({
-        schedule: z
-          .string()
-          .refine((expr) => validCron(expr), 'a cron expression such as "*/5 * * * *"')
-          .default("*/5 * * * *")
-          .describe(
-            "When to re-read everything as a safety net behind the file, log and connection events (cron syntax, optional seconds field).",
+  reconcile: () =>
+    section(
+      z.strictObject({
+        schedule: described(
+          z._default(
+            z.string().check(z.refine((expr) => validCron(expr), 'a cron expression such as "*/5 * * * *"')),
+            "*/5 * * * *",
           ),
-      })
-      .strict()
-      .prefault({})
-      .describe("The periodic full reconcile."),
-    watch: z
-      .object({
-        debounce: duration("How long to gather file events before re-reading the pairing state.").prefault(
+          "When to re-read everything as a safety net behind the file, log and connection events (cron syntax, optional seconds field).",
+        ),
+      }),
+      "The periodic full reconcile.",
+    ),
+  watch: () =>
+    section(
+      z.strictObject({
+        debounce: z.prefault(
+          duration("How long to gather file events before re-reading the pairing state."),
           "75ms",
         ),
-        polling: z
-          .enum(["auto", "always", "never"])
-          .default("auto")
-          .describe(
-            "Poll files instead of inotify. auto: poll on WSL paths under /mnt/, which get no change events (microsoft/WSL#4739).",
+        polling: described(
+          z._default(z.enum(["auto", "always", "never"]), "auto"),
+          "Poll files instead of inotify. auto: poll on WSL paths under /mnt/, which get no change events (microsoft/WSL#4739).",
+        ),
+        pollInterval: z.prefault(duration("How often to poll when polling."), "1s"),
+      }),
+      "Watching OpenClaw's state files.",
+    ),
+  connection: () =>
+    section(
+      z.strictObject({
+        enabled: described(
+          z._default(z.union([z.literal("auto"), z.boolean()]), "auto"),
+          "The watchdog's own gateway connection (live pairing events and close codes). auto: only once `scope-watchdog pair` has created the watchdog's device identity, so the daemon never pairs a device on its own.",
+        ),
+        url: described(
+          orNull(
+            z
+              .string()
+              .check(
+                z.regex(
+                  /^wss?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/.*)?$/,
+                  "a loopback WebSocket URL such as ws://127.0.0.1:18789",
+                ),
+              ),
           ),
-        pollInterval: duration("How often to poll when polling.").prefault("1s"),
-      })
-      .strict()
-      .prefault({})
-      .describe("Watching OpenClaw's state files."),
-    connection: z
-      .object({
-        enabled: z
-          .union([z.literal("auto"), z.boolean()])
-          .default("auto")
-          .describe(
-            "The watchdog's own gateway connection (live pairing events and close codes). auto: only once `scope-watchdog pair` has created the watchdog's device identity, so the daemon never pairs a device on its own.",
+          "The gateway URL. null: ws://127.0.0.1:<gateway.port from openclaw.json>.",
+        ),
+        handshakeTimeout: z.prefault(duration("From opening the socket to the gateway's hello-ok."), "10s"),
+      }),
+      "The watchdog's own connection to the gateway, under its own device identity.",
+    ),
+  detect: () =>
+    section(
+      z.strictObject({
+        closeWindow: z.prefault(
+          duration(
+            "How long a refused connection seen in the log or on the watchdog's own connection counts as an open problem.",
           ),
-        url: z
-          .string()
-          .regex(
-            /^wss?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/.*)?$/,
-            "a loopback WebSocket URL such as ws://127.0.0.1:18789",
-          )
-          .nullable()
-          .default(null)
-          .describe("The gateway URL. null: ws://127.0.0.1:<gateway.port from openclaw.json>."),
-        handshakeTimeout: duration("From opening the socket to the gateway's hello-ok.").prefault("10s"),
-      })
-      .strict()
-      .prefault({})
-      .describe("The watchdog's own connection to the gateway, under its own device identity."),
-    detect: z
-      .object({
-        closeWindow: duration(
-          "How long a refused connection seen in the log or on the watchdog's own connection counts as an open problem.",
-        ).prefault("10m"),
-        logReplayWindow: duration(
-          "Log lines older than this, read while catching up after a restart, are recorded but not raised as new incidents.",
-        ).prefault("2m"),
-        minInterval: duration(
-          "The shortest time between the starts of two evaluations: events that arrive sooner (a flood of file changes or log lines) are merged into one evaluation of the latest state, and the last one is always evaluated.",
-        ).prefault("50ms"),
-      })
-      .strict()
-      .prefault({})
-      .describe("Detection windows and pacing."),
-    notify: notifySchema
-      .prefault({})
-      .describe(
-        "Desktop and network notifications: when (grouping, repeats, flapping, silences, rate limit) and through which channels.",
-      ),
-    remediation: remediationSchema
-      .prefault({})
-      .describe("Healing a scope regression through OpenClaw's own CLI: off (notify) unless you opt in."),
-    status: statusSchema.prefault({}).describe("The local status endpoint `scope-watchdog status` asks."),
-    metrics: metricsSchema
-      .prefault({})
-      .describe("The optional Prometheus endpoint for fleets (off by default)."),
-    log: z
-      .object({
-        level: z
-          .enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"])
-          .default("info")
-          .describe("Daemon log level (pino)."),
-        format: z
-          .enum(["auto", "json", "pretty"])
-          .default("auto")
-          .describe("auto: readable lines on a terminal, JSON lines otherwise (journald)."),
-      })
-      .strict()
-      .prefault({})
-      .describe("The daemon's own log."),
-  })
-  .strict();
+          "10m",
+        ),
+        logReplayWindow: z.prefault(
+          duration(
+            "Log lines older than this, read while catching up after a restart, are recorded but not raised as new incidents.",
+          ),
+          "2m",
+        ),
+        minInterval: z.prefault(
+          duration(
+            "The shortest time between the starts of two evaluations: events that arrive sooner (a flood of file changes or log lines) are merged into one evaluation of the latest state, and the last one is always evaluated.",
+          ),
+          "50ms",
+        ),
+      }),
+      "Detection windows and pacing.",
+    ),
+  notify: () =>
+    section(
+      notifySchema(),
+      "Desktop and network notifications: when (grouping, repeats, flapping, silences, rate limit) and through which channels.",
+    ),
+  remediation: () =>
+    section(
+      remediationSchema(),
+      "Healing a scope regression through OpenClaw's own CLI: off (notify) unless you opt in.",
+    ),
+  status: () => section(statusSchema(), "The local status endpoint `scope-watchdog status` asks."),
+  metrics: () => section(metricsSchema(), "The optional Prometheus endpoint for fleets (off by default)."),
+  log: () =>
+    section(
+      z.strictObject({
+        level: described(
+          z._default(z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]), "info"),
+          "Daemon log level (pino).",
+        ),
+        format: described(
+          z._default(z.enum(["auto", "json", "pretty"]), "auto"),
+          "auto: readable lines on a terminal, JSON lines otherwise (journald).",
+        ),
+      }),
+      "The daemon's own log.",
+    ),
+};
+
+type Sections = { [K in keyof typeof SECTIONS]: ReturnType<(typeof SECTIONS)[K]> };
+const SECTION_KEYS = Object.keys(SECTIONS) as (keyof typeof SECTIONS)[];
+
+function shapeOf<K extends keyof typeof SECTIONS>(keys: readonly K[]): Pick<Sections, K> {
+  return Object.fromEntries(keys.map((k) => [k, SECTIONS[k]()])) as Pick<Sections, K>;
+}
+
+/** The whole file's schema, every section: the JSON Schema for editors, the types, and the defaults' test. */
+export const configSchema = lazySchema(() => z.strictObject(shapeOf(SECTION_KEYS)));
+
+/**
+ * The schema a parsed file is validated against: strict like `configSchema`, with only the sections the file sets
+ * (validating a one-section file builds one section). What it leaves out is the defaults: test/unit/config.test.ts
+ * holds defaults.ts equal to what `configSchema` makes of `{}`, and the property test the two ways equal on any file.
+ */
+export function fileSchema(raw: unknown): z.ZodMiniType<Partial<Config>> {
+  const set =
+    typeof raw === "object" && raw !== null && !Array.isArray(raw)
+      ? SECTION_KEYS.filter((k) => Object.hasOwn(raw, k))
+      : [];
+  return z.strictObject(shapeOf(set)) as z.ZodMiniType<Partial<Config>>;
+}
 
 /** The configuration as written in a file (durations as text). */
-export type ConfigInput = z.input<typeof configSchema>;
+export type ConfigInput = z.input<ReturnType<typeof configSchema>>;
 /** The configuration after defaults and normalisation (durations in milliseconds). */
-export type Config = z.output<typeof configSchema>;
+export type Config = z.output<ReturnType<typeof configSchema>>;
 
 /** JSON Schema (draft 2020-12) of the file format, for editor completion. */
 export function configJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  return z.toJSONSchema(configSchema(), { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
 }

@@ -1,9 +1,10 @@
 // Validating a parsed config file against the schema (zod); issues name the field and what was expected.
 
-import * as z from "zod";
 import { escapeUnsafe } from "../common/clean-text.js";
+import * as z from "../common/zod.js";
+import { defaultConfig } from "./defaults.js";
 import type { ConfigIssue } from "./load.js";
-import { type Config, configSchema } from "./schema.js";
+import { type Config, fileSchema } from "./schema.js";
 
 // zod compiles a parser with new Function on each schema's first parse: worth it for a hot loop, not for one
 // config file read once per run (the first parse cost 60-180 ms of `check --config`; interpreted it costs 2-6 ms).
@@ -54,8 +55,9 @@ function describeIssue(raw: unknown, issue: z.core.$ZodIssue): ConfigIssue {
 /** Pure: a parsed JSON value to a Config, or the list of what is wrong with it. */
 export function validateConfig(raw: unknown): Validation {
   // one parse per file read: zod's compiled fast path would cost more than it saves
-  const result = configSchema.safeParse(raw, { jitless: true });
-  if (result.success) return { ok: true, config: result.data };
+  const result = fileSchema(raw).safeParse(raw, { jitless: true });
+  // the sections the file leaves out are the defaults (what the whole schema makes of them)
+  if (result.success) return { ok: true, config: { ...defaultConfig(), ...result.data } };
   const all = result.error.issues;
   const shown = all.slice(0, MAX_ISSUES).map((i) => describeIssue(raw, i));
   // a list of 300 bad items is 300 issues: the error stays readable and bounded

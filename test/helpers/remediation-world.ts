@@ -44,7 +44,7 @@ export async function world(o: WorldOptions = {}) {
   const dataDir = o.dataDir ? o.dataDir(root) : path.join(root, "data");
   const base = validateConfig({ openclaw: { bin: fake.bin, stateDir: state.dir }, dataDir });
   if (!base.ok) throw new Error(JSON.stringify(base.issues));
-  const remediation = remediationSchema.parse({
+  const remediation = remediationSchema().parse({
     policy: "approve-local",
     allowScopes: CLI_DEFAULT_SCOPES_4_20,
     ...o.remediation,

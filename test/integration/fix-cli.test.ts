@@ -44,7 +44,7 @@ async function loadWithRemediation(o: { flag: string | undefined }): Promise<Loa
   const { remediation, ...rest } = JSON5.parse(await readFile(file, "utf8")) as Record<string, unknown>;
   const base = validateConfig(rest);
   if (!base.ok) throw new ConfigError(file, base.issues);
-  const r = remediationSchema.safeParse(remediation ?? {});
+  const r = remediationSchema().safeParse(remediation ?? {});
   if (!r.success)
     throw new ConfigError(
       file,

@@ -334,7 +334,10 @@ describe("the daemon's hook", () => {
     if (!v.ok) throw new Error("bad config");
     const config = {
       ...v.config,
-      remediation: remediationSchema.parse({ policy: "approve-local", allowScopes: CLI_DEFAULT_SCOPES_4_20 }),
+      remediation: remediationSchema().parse({
+        policy: "approve-local",
+        allowScopes: CLI_DEFAULT_SCOPES_4_20,
+      }),
     };
     const env = { HOME: path.join(root, "home"), PATH: process.env.PATH, ...fake.env };
     const remediator = createRemediator({
@@ -362,11 +365,11 @@ describe("the daemon's hook", () => {
 
   it("takes a reloaded remediation section for the next pass", async () => {
     const w = await world();
-    w.remediator.reconfigure(remediationSchema.parse({ policy: "notify" }));
+    w.remediator.reconfigure(remediationSchema().parse({ policy: "notify" }));
     expect(only(await w.remediator.runOnce()).action).toBe("notify");
     expect(await w.fake.calls()).toEqual([]);
     w.remediator.reconfigure(
-      remediationSchema.parse({ policy: "approve-local", allowScopes: CLI_DEFAULT_SCOPES_4_20 }),
+      remediationSchema().parse({ policy: "approve-local", allowScopes: CLI_DEFAULT_SCOPES_4_20 }),
     );
     expect(only(await w.remediator.runOnce()).outcome?.healed).toBe(true);
   });

@@ -5,11 +5,13 @@ import { parseJson5 } from "../../src/common/json5.js";
 import { defaultConfig } from "../../src/config/defaults.js";
 import { formatDuration, parseDuration } from "../../src/config/duration.js";
 import { readConfigFile } from "../../src/config/load.js";
-import { configJsonSchema } from "../../src/config/schema.js";
+import { configJsonSchema, configSchema } from "../../src/config/schema.js";
 import { validateConfig } from "../../src/config/validate.js";
 
 describe("validateConfig", () => {
   it("fills every default from an empty object", () => {
+    // defaults.ts is what the whole schema makes of an empty file (a file's missing sections come from it)
+    expect(configSchema().parse({})).toEqual(defaultConfig());
     const v = validateConfig({});
     expect(v.ok).toBe(true);
     expect(v.ok && v.config).toEqual(defaultConfig());

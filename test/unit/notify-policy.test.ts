@@ -557,7 +557,7 @@ describe("the notify config section", () => {
     [{ rateLimit: { max: 0 } }, "rateLimit.max"],
     [{ desktop: { enable: true } }, "desktop"],
   ])("rejects %j at %s", (raw, field) => {
-    const r = notifySchema.safeParse(raw);
+    const r = notifySchema().safeParse(raw);
     expect(r.success).toBe(false);
     expect(r.error?.issues[0]?.path.join(".")).toBe(field);
   });

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { parseJson5 } from "../../../src/common/json5.js";
 import { defaultConfig } from "../../../src/config/defaults.js";
 import { ConfigError, readConfigFile } from "../../../src/config/load.js";
+import { configSchema, fileSchema } from "../../../src/config/schema.js";
 import { validateConfig } from "../../../src/config/validate.js";
 import { readGatewaySettings, resolveGatewaySettings } from "../../../src/sources/state/openclaw-config.js";
 import { tempDir } from "../../helpers/openclaw-state.js";
@@ -78,6 +79,42 @@ describe("property: the watchdog's config", () => {
       }),
       RUNS,
     );
+  });
+
+  it("a file is validated against the sections it sets exactly as against the whole schema", () => {
+    // validateConfig builds only the sections a file sets (fileSchema) and takes the rest from defaults.ts: on any
+    // file that must give the config, or the issues, the whole schema gives
+    const sparse = fc
+      .tuple(configValue, fc.subarray([...Object.keys(defaultConfig()), "$schema", "unknownKey"]))
+      .map(([raw, keep]) =>
+        raw !== null && typeof raw === "object" && !Array.isArray(raw)
+          ? Object.fromEntries(Object.entries(raw).filter(([k]) => keep.includes(k)))
+          : raw,
+      );
+    let valid = 0;
+    let partial = 0;
+    fc.assert(
+      fc.property(sparse, (raw) => {
+        const whole = configSchema().safeParse(raw, { jitless: true });
+        const v = validateConfig(raw);
+        expect(v.ok).toBe(whole.success);
+        if (raw && typeof raw === "object" && Object.keys(raw).length < Object.keys(defaultConfig()).length)
+          partial++;
+        if (v.ok && whole.success) {
+          valid++;
+          expect(v.config).toEqual(whole.data);
+          return;
+        }
+        const issues = (r: {
+          error?: { issues: { code: string; path: PropertyKey[]; message: string }[] };
+        }) => r.error?.issues.map((i) => ({ code: i.code, path: i.path, message: i.message }));
+        expect(issues(fileSchema(raw).safeParse(raw, { jitless: true }))).toEqual(issues(whole));
+      }),
+      { numRuns: 400 },
+    );
+    // the property saw both outcomes, and files that leave sections out
+    expect(valid).toBeGreaterThan(20);
+    expect(partial).toBeGreaterThan(100);
   });
 
   it("any bytes in a config file are a config or a ConfigError naming the file", async () => {
