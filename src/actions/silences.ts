@@ -3,11 +3,11 @@
 
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import * as z from "zod";
 import { writeFileAtomic } from "../common/atomic-file.js";
 import { errorMessage, jsonErrorWhere } from "../common/errors.js";
 import { FINDING_CODES, type FindingCode } from "../common/finding-codes.js";
 import type { Logger } from "../common/log.js";
+import * as z from "../common/zod.js";
 import type { Silence } from "../policy/notify.js";
 
 export const SILENCES_FILE = "silences.json";

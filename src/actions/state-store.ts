@@ -6,11 +6,11 @@
 import { readFile, rename } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import * as z from "zod";
 import { writeFileAtomic } from "../common/atomic-file.js";
 import { errorMessage } from "../common/errors.js";
 import type { Logger } from "../common/log.js";
 import type { LastGoodState } from "../common/types.js";
+import * as z from "../common/zod.js";
 import { APP_NAME } from "../config/load.js";
 import type { NotifyState } from "../policy/notify.js";
 import { type IncidentMemory, incidentMemorySchema, notifyStateSchema } from "./stored-state.js";
@@ -37,14 +37,14 @@ const lastGoodSchema = z.object({
 
 const fileOffsetSchema = z.object({ file: z.string(), dev: z.number(), ino: z.number(), offset: z.number() });
 /** Where the gateway-log tail stopped (src/sources/log/tail-offsets.ts Offset): the active file and the others. */
-export const logOffsetSchema = fileOffsetSchema.extend({
+export const logOffsetSchema = z.extend(fileOffsetSchema, {
   atMs: z.number(),
-  others: z.array(fileOffsetSchema).optional(),
+  others: z.optional(z.array(fileOffsetSchema)),
 });
 export type LogOffset = z.infer<typeof logOffsetSchema>;
 
 /** Reads a JSON file through a schema; a missing file is `fallback`, a bad one is moved aside and reported. */
-async function readJson<T>(file: string, schema: z.ZodType<T>, fallback: T, logger: Logger): Promise<T> {
+async function readJson<T>(file: string, schema: z.ZodMiniType<T>, fallback: T, logger: Logger): Promise<T> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -93,7 +93,7 @@ export interface StateStore {
 type Serial = <R>(fn: () => Promise<R>) => Promise<R>;
 
 /** A JSON file of values keyed by OpenClaw state directory, read and rewritten atomically as a whole. */
-function keyedFile<T>(file: string, value: z.ZodType<T>, logger: Logger, serial: Serial) {
+function keyedFile<T>(file: string, value: z.ZodMiniType<T>, logger: Logger, serial: Serial) {
   const schema = z.object({ version: z.literal(1), byStateDir: z.record(z.string(), value) });
   const empty = (): z.infer<typeof schema> => ({ version: 1, byStateDir: {} });
   return {
@@ -138,7 +138,7 @@ export function createStateStore(dir: string, logger: Logger): StateStore {
     loadIncidents: (stateDir) => incidents.load(stateDir),
     saveIncidents: (stateDir, memory) => incidents.save(stateDir, memory),
     async loadNotifyState() {
-      return (await readJson(notifyFile, notifyFileSchema.nullable(), null, logger))?.state ?? null;
+      return (await readJson(notifyFile, z.nullable(notifyFileSchema), null, logger))?.state ?? null;
     },
     saveNotifyState(state, savedAtMs) {
       const body = { version: 1 as const, savedAtMs, state: notifyStateSchema.parse(state) };

@@ -3,9 +3,9 @@
 // check what is read back, so a corrupt or foreign file is set aside instead of trusted. Findings carry
 // messages and fixes only; observation texts were scrubbed of secrets when they were read.
 
-import * as z from "zod";
 import { FINDING_CODES } from "../common/finding-codes.js";
 import type { Finding, Observation, ObservationKind } from "../common/types.js";
+import * as z from "../common/zod.js";
 import type { Incident } from "../policy/incidents.js";
 import type { NotifyState } from "../policy/notify.js";
 
@@ -23,19 +23,21 @@ export interface IncidentMemory {
 
 const severity = z.enum(["info", "warning", "critical"]);
 const code = z.enum(FINDING_CODES);
-const time = z.number().int().nonnegative();
+const time = z.number().check(z.int(), z.gte(0));
 
 const findingSchema = z.object({
   code,
   severity,
   message: z.string(),
-  impact: z.string().optional(),
-  deviceId: z.string().optional(),
-  requestId: z.string().optional(),
-  scopes: z.array(z.string()).optional(),
-  file: z.string().optional(),
-  fix: z.object({ command: z.string(), explanation: z.string(), durable: z.string().optional() }).optional(),
-}) satisfies z.ZodType<Finding>;
+  impact: z.optional(z.string()),
+  deviceId: z.optional(z.string()),
+  requestId: z.optional(z.string()),
+  scopes: z.optional(z.array(z.string())),
+  file: z.optional(z.string()),
+  fix: z.optional(
+    z.object({ command: z.string(), explanation: z.string(), durable: z.optional(z.string()) }),
+  ),
+}) satisfies z.ZodMiniType<Finding>;
 
 const incidentSchema = z.object({
   fingerprint: z.string(),
@@ -44,7 +46,7 @@ const incidentSchema = z.object({
   openedAtMs: time,
   lastSeenAtMs: time,
   finding: findingSchema,
-}) satisfies z.ZodType<Incident>;
+}) satisfies z.ZodMiniType<Incident>;
 
 export const observationKinds = [
   "upgrade-requested",
@@ -69,23 +71,23 @@ const observationSchema = z.object({
   kind: z.enum(observationKinds),
   source: z.enum(["log", "connection"]),
   atMs: time,
-  deviceId: z.string().optional(),
-  requestId: z.string().optional(),
-  reason: z.string().optional(),
-  scopes: z.array(z.string()).optional(),
-  scopesFrom: z.array(z.string()).optional(),
-  clientId: z.string().optional(),
-  code: z.number().int().optional(),
-  closeReason: z.string().optional(),
+  deviceId: z.optional(z.string()),
+  requestId: z.optional(z.string()),
+  reason: z.optional(z.string()),
+  scopes: z.optional(z.array(z.string())),
+  scopesFrom: z.optional(z.array(z.string())),
+  clientId: z.optional(z.string()),
+  code: z.optional(z.number().check(z.int())),
+  closeReason: z.optional(z.string()),
   text: z.string(),
-}) satisfies z.ZodType<Observation>;
+}) satisfies z.ZodMiniType<Observation>;
 
 export const incidentMemorySchema = z.object({
   savedAtMs: time,
   open: z.record(z.string(), incidentSchema),
   observations: z.array(observationSchema),
-  healthySinceMs: time.nullable(),
-}) satisfies z.ZodType<IncidentMemory>;
+  healthySinceMs: z.nullable(time),
+}) satisfies z.ZodMiniType<IncidentMemory>;
 
 const memberSchema = z.object({ fingerprint: z.string(), code, severity, finding: findingSchema });
 
@@ -100,24 +102,24 @@ const groupSchema = z.object({
   members: z.record(z.string(), memberSchema),
   lastMembers: z.array(memberSchema),
   openedAtMs: time,
-  resolvedAtMs: time.nullable(),
-  cause: causeSchema.nullable(),
+  resolvedAtMs: z.nullable(time),
+  cause: z.nullable(causeSchema),
   notified: z.boolean(),
-  peakSentSeverity: severity.nullable(),
-  lastSentAtMs: time.nullable(),
+  peakSentSeverity: z.nullable(severity),
+  lastSentAtMs: z.nullable(time),
   sentRequest: z.boolean(),
-  requestSinceMs: time.nullable(),
-  risingSinceMs: time.nullable(),
+  requestSinceMs: z.nullable(time),
+  risingSinceMs: z.nullable(time),
   transitionsMs: z.array(time),
-  lastTransitionMs: time.nullable(),
-  flapping: z.object({ sinceMs: time, notified: z.boolean() }).nullable(),
-  lastSuppressed: z.string().nullable(),
+  lastTransitionMs: z.nullable(time),
+  flapping: z.nullable(z.object({ sinceMs: time, notified: z.boolean() })),
+  lastSuppressed: z.nullable(z.string()),
 });
 
 export const notifyStateSchema = z.object({
   groups: z.record(z.string(), groupSchema),
   sentAtMs: z.array(time),
-  held: z
-    .object({ count: z.number().int().positive(), sinceMs: time, severity, codes: z.array(code) })
-    .nullable(),
-}) satisfies z.ZodType<NotifyState>;
+  held: z.nullable(
+    z.object({ count: z.number().check(z.int(), z.gt(0)), sinceMs: time, severity, codes: z.array(code) }),
+  ),
+}) satisfies z.ZodMiniType<NotifyState>;

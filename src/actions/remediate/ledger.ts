@@ -7,9 +7,9 @@
 import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import path from "node:path";
-import * as z from "zod";
 import { ensurePrivateDir, writeFileAtomic } from "../../common/atomic-file.js";
 import { errorMessage, jsonErrorWhere } from "../../common/errors.js";
+import * as z from "../../common/zod.js";
 import type { RemediationConfig } from "../../config/schema-remediation.js";
 import type { RemediationHistory } from "../../policy/remediate-bounds.js";
 import { withFileLock } from "../locks.js";
@@ -21,13 +21,13 @@ const LEDGER_MAX_BYTES = 1024 * 1024;
 const HOUR_MS = 3_600_000;
 
 const entrySchema = z.object({
-  attempt: z.string().max(64),
+  attempt: z.string().check(z.maxLength(64)),
   atMs: z.number(),
-  stateDir: z.string().max(4096),
-  deviceId: z.string().max(256),
+  stateDir: z.string().check(z.maxLength(4096)),
+  deviceId: z.string().check(z.maxLength(256)),
   action: z.enum(["approve", "request-repair"]),
-  requestId: z.string().max(256).optional(),
-  status: z.string().max(64).nullable(),
+  requestId: z.optional(z.string().check(z.maxLength(256))),
+  status: z.nullable(z.string().check(z.maxLength(64))),
   healed: z.boolean(),
 });
 const ledgerSchema = z.object({ version: z.literal(1), attempts: z.array(entrySchema) });
