@@ -4,11 +4,12 @@
 // Usage: node bench/check.mjs [runs=21] [BASELINE_BIN]   (after `npm run build`)
 //   BASELINE_BIN: another build's dist/cli/bin.js (e.g. a clone at an older commit) measured in the same run.
 // The children get a small clean environment (a NODE_EXTRA_CA_CERTS alone adds a fixed cost to every Node start).
-// Two ways users run it: without a config file (the built-in defaults; `openclaw` found on PATH) and with one
-// (`--config`, which loads the schema library to validate it).
+// The ways users run it: without a config file (the built-in defaults; `openclaw` found on PATH), with one that
+// sets a section (`--config`, which loads the schema library to validate it) and with one that sets every section
+// (each section's schema is built only when a file sets it: the most a config file costs).
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { CLI, machine, median, percentile, ROOT, tempDir, typicalState } from "./lib.mjs";
 
@@ -46,12 +47,24 @@ const node24 = existsSync(NODE24) ? NODE24 : null;
 const node = process.execPath;
 const noConfig = ["check", "--json", "--state-dir", t.stateDir];
 const withConfig = ["check", "--json", "--config", t.config];
+// a config file that sets every section (config.example.json, the same OpenClaw paths): the schema of each
+// section is built only when a file sets it, so this is the most a config file costs
+const JSON5 = (await import("json5")).default;
+const full = JSON5.parse(await readFile(path.join(ROOT, "config.example.json"), "utf8"));
+full.openclaw = { ...full.openclaw, ...JSON.parse(await readFile(t.config, "utf8")).openclaw };
+const fullConfig = path.join(root, "watchdog-full.json");
+await writeFile(fullConfig, JSON.stringify(full, null, 2));
+const withFullConfig = ["check", "--json", "--config", fullConfig];
 const cases = [
   {
     name: `check --json --state-dir DIR, no config file (Node ${process.version})`,
     argv: [node, CLI, ...noConfig],
   },
   { name: `check --json --config FILE (Node ${process.version})`, argv: [node, CLI, ...withConfig] },
+  {
+    name: `check --json --config FILE, every section set (Node ${process.version})`,
+    argv: [node, CLI, ...withFullConfig],
+  },
   ...(node24
     ? [
         {
