@@ -10,22 +10,17 @@ import type { LastGoodState, Observation, OpenClawInstall } from "../common/type
 import type { LoadedConfig } from "../config/load.js";
 import type { OpenClawLocation } from "../config/openclaw-paths.js";
 import type { Inspection } from "../detect/inspection.js";
-import {
-  evaluationFindings,
-  isLocalHealthy,
-  isOwnLogLine,
-  nextLastGood,
-  unseenLocalDevice,
-} from "../detect/local-health.js";
+import { isOwnLogLine, nextLastGood } from "../detect/local-health.js";
 import type { Evaluation } from "../policy/evaluation.js";
-import { emptyIncidents, type IncidentState, updateIncidents, withUnseen } from "../policy/incidents.js";
+import { emptyIncidents } from "../policy/incidents.js";
 import { isWsl, shouldPoll } from "../sources/host/platform.js";
+import { assess, emptyRecall, type Recall } from "./assess.js";
 import { createEvaluationGate, type EvaluationGate } from "./evaluation-gate.js";
 import { createIncidentMemory, type IncidentMemoryStore } from "./incident-memory.js";
 import { NoOpenClawStateError } from "./inspect.js";
 import { startConnection, startLogTail } from "./live-sources.js";
 import type { ConnectionLike, DaemonDeps, DaemonStatus, LogTailLike, Schedule, Stoppable } from "./ports.js";
-import { logHealth, logIncidentEvent, stateDigest } from "./report.js";
+import { logHealth, logIncidentEvent } from "./report.js";
 
 export type {
   ConnectionLike,
@@ -39,7 +34,6 @@ export type {
 } from "./ports.js";
 
 const MAX_OBSERVATIONS = 200;
-const UNREACHABLE_AFTER_MS = 120_000;
 
 export class Daemon {
   private config: LoadedConfig;
@@ -54,14 +48,11 @@ export class Daemon {
   private schedule: Schedule | null = null;
   private connection: ConnectionLike | null = null;
   private logTail: LogTailLike | null = null;
-  private incidents: IncidentState = emptyIncidents();
+  /** What each evaluation carries over to the next (assess.ts). */
+  private recall: Recall = emptyRecall();
   private observations: Observation[] = [];
   private lastGood: LastGoodState | null = null;
   /** The local device of the last read that had an identity. */
-  private knownDeviceId: string | null = null;
-  private lastDigest: string | null = null;
-  private stateChangedAtMs: number | null = null;
-  private healthySinceMs: number | null = null;
   private lastInspection: Inspection | null = null;
   private lastEvaluation: DaemonStatus["lastEvaluation"] = null;
   private lastReconcileAtMs: number | null = null;
@@ -145,8 +136,8 @@ export class Daemon {
       },
       lastEvaluation: this.lastEvaluation,
       lastReconcileAtMs: this.lastReconcileAtMs,
-      stateChangedAtMs: this.stateChangedAtMs,
-      incidents: this.incidents.open,
+      stateChangedAtMs: this.recall.stateChangedAtMs,
+      incidents: this.recall.incidents.open,
       recentObservations: this.observations.slice(-20),
       connectionState: this.connection?.state() ?? null,
       logStats: this.logTail?.stats() ?? null,
@@ -226,16 +217,19 @@ export class Daemon {
     });
     this.memory = memory;
     const restored = await memory.load();
-    this.incidents = restored?.incidents ?? emptyIncidents();
+    this.recall = {
+      ...this.recall,
+      incidents: restored?.incidents ?? emptyIncidents(),
+      healthySinceMs: restored?.healthySinceMs ?? null,
+    };
     this.observations = restored?.observations ?? [];
-    this.healthySinceMs = restored?.healthySinceMs ?? null;
   }
 
   private remember(): void {
     this.memory?.changed({
-      incidents: this.incidents,
+      incidents: this.recall.incidents,
       observations: this.observations,
-      healthySinceMs: this.healthySinceMs,
+      healthySinceMs: this.recall.healthySinceMs,
     });
   }
 
@@ -417,33 +411,16 @@ export class Daemon {
       });
     }
     this.lastInspection = inspection;
-    const digest = stateDigest(inspection);
-    const stateChanged = digest !== this.lastDigest;
-    if (stateChanged) this.stateChangedAtMs = started;
-    this.lastDigest = digest;
-
-    const localHealthy = isLocalHealthy(inspection);
-    // since when the daemon has seen it healthy: the time the state was read, not when this evaluation began (a
-    // refused connect logged meanwhile came before the heal, e.g. `openclaw devices approve`'s own connect on 4.x,
-    // refused just before its fallback writes the approval)
-    if (localHealthy) this.healthySinceMs ??= this.deps.now();
-    else this.healthySinceMs = null;
-
-    const unseen = unseenLocalDevice(inspection, this.knownDeviceId ?? this.lastGood?.deviceId ?? null);
-    this.knownDeviceId = inspection.snapshot.identity?.deviceId ?? this.knownDeviceId;
-    const findings = withUnseen(
-      this.incidents,
-      evaluationFindings(inspection, this.observations, {
-        nowMs: started,
-        windowMs: cfg.detect.closeWindow,
-        watchdogDeviceId: this.connection?.deviceId() ?? null,
-        healthySinceMs: this.healthySinceMs,
-        unreachableAfterMs: UNREACHABLE_AFTER_MS,
-      }),
-      unseen,
-    );
-    const { state, events } = updateIncidents(this.incidents, findings, started);
-    this.incidents = state;
+    const { recall, findings, events, stateChanged, localHealthy } = assess(this.recall, {
+      inspection,
+      observations: this.observations,
+      lastGoodDeviceId: this.lastGood?.deviceId ?? null,
+      watchdogDeviceId: this.connection?.deviceId() ?? null,
+      closeWindowMs: cfg.detect.closeWindow,
+      startedAtMs: started,
+      readAtMs: this.deps.now(),
+    });
+    this.recall = recall;
     this.remember();
     for (const e of events) logIncidentEvent(this.log, e, trigger, this.deps.now() - triggeredAtMs);
     if (stateChanged && events.length === 0 && trigger.startsWith("files")) {

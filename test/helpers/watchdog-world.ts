@@ -10,7 +10,7 @@ import type { ProcessRunner } from "../../src/actions/process-runner.js";
 import type { AuditEntry, AuditLog } from "../../src/actions/remediate/audit-log.js";
 import type { Ledger, LedgerEntry } from "../../src/actions/remediate/ledger.js";
 import type { IncidentMemory, LogOffset, StateStore } from "../../src/actions/state-store.js";
-import type { LastGoodState, PairingSnapshot } from "../../src/common/types.js";
+import type { GatewaySettings, LastGoodState, PairingSnapshot } from "../../src/common/types.js";
 import type { OpenClawLocation } from "../../src/config/openclaw-paths.js";
 import { validateConfig } from "../../src/config/validate.js";
 import { NoOpenClawStateError } from "../../src/daemon/inspect.js";
@@ -32,7 +32,7 @@ export const LOCATION: OpenClawLocation = {
   searched: ["/home/u/.openclaw"],
   portOverride: null,
 };
-const GATEWAY = {
+export const GATEWAY: GatewaySettings = {
   port: 18790,
   bind: "loopback",
   authMode: "token",
