@@ -6,11 +6,14 @@ import type { Config } from "./schema.js";
 
 const ms = (text: string): number => parseDuration(text) ?? 0;
 
+/** The built-in reconcile schedule: every 5 minutes. */
+export const DEFAULT_SCHEDULE = "*/5 * * * *";
+
 const DEFAULTS: Config = {
   openclaw: { stateDir: null, profile: null, configPath: null, bin: null, logFile: null, instances: null },
   requiredScopes: null,
   dataDir: null,
-  reconcile: { schedule: "*/5 * * * *" },
+  reconcile: { schedule: DEFAULT_SCHEDULE },
   watch: { debounce: ms("75ms"), polling: "auto", pollInterval: ms("1s") },
   connection: { enabled: "auto", url: null, handshakeTimeout: ms("10s") },
   detect: { closeWindow: ms("10m"), logReplayWindow: ms("2m"), minInterval: ms("50ms") },
