@@ -2,7 +2,7 @@
 // Benchmark: wall time and peak RSS of `scope-watchdog check --json` on a typical state directory, beside a bare
 // `node -e 0` start (the floor any Node CLI pays), interleaved in one run. Target: check within 2× the floor.
 // Usage: node bench/check.mjs [runs=21] [BASELINE_BIN]   (after `npm run build`)
-//   BASELINE_BIN: another build's dist/cli/bin.js (e.g. a clone at an older commit) measured in the same run.
+//   BASELINE_BIN: another build's executable (its package.json "bin", e.g. a clone at an older commit) measured alongside.
 // The children get a small clean environment (a NODE_EXTRA_CA_CERTS alone adds a fixed cost to every Node start).
 // The ways users run it: without a config file (the built-in defaults; `openclaw` found on PATH), with one that
 // sets a section (`--config`, which loads the schema library to validate it) and with one that sets every section

@@ -1,11 +1,16 @@
 // Small helpers shared by the benchmarks: statistics, temp folders, typical OpenClaw state.
 import { createHash, generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
-export const CLI = path.join(ROOT, "dist", "cli", "bin.js");
+/** What `scope-watchdog` runs: the package's "bin" (dist/cli/bin.cjs). */
+export const CLI = path.join(
+  ROOT,
+  JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).bin["scope-watchdog"],
+);
 
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);

@@ -2,6 +2,7 @@
 
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import JSON5 from "json5";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import {
@@ -165,7 +166,8 @@ describe("scope-watchdog check", () => {
 });
 
 // `check` is a one-shot command: it must not pay for the daemon's packages at start-up (bench/check.mjs measures
-// what that costs). A module-resolution hook in the child records every package the run loads.
+// what that costs). The child records every file it loads: a preload lists what CommonJS required (check runs as
+// CommonJS), a module-resolution hook what the ES module loader resolved.
 describe("scope-watchdog check loads only what it uses", () => {
   async function packagesLoaded(args: string[], env: NodeJS.ProcessEnv, dir: string): Promise<string[]> {
     const log = path.join(dir, "resolved.txt");
@@ -183,16 +185,26 @@ export async function resolve(spec, ctx, next) {
       path.join(dir, "register.mjs"),
       `import { register } from "node:module";\nregister("./hook.mjs", import.meta.url);\n`,
     );
+    await writeFile(
+      path.join(dir, "required.cjs"),
+      `process.on("exit", () => require("node:fs").appendFileSync(${JSON.stringify(log)}, Object.keys(require.cache).join("\\n") + "\\n"));\n`,
+    );
     await writeFile(log, "");
     const r = await runCli(args, {
-      env: { ...env, NODE_OPTIONS: `--import=${path.join(dir, "register.mjs")}` },
+      env: {
+        ...env,
+        NODE_OPTIONS: `--require=${path.join(dir, "required.cjs")} --import=${path.join(dir, "register.mjs")}`,
+      },
     });
     expect(r.stderr).toBe("");
-    const urls = (await readFile(log, "utf8")).split("\n");
-    // the hook sees the run: `check` runs its single-file build (scripts/bundle.mjs), and nothing of the split one
-    expect(urls.some((u) => u.endsWith("/dist/cli/check-bundle.js"))).toBe(true);
-    expect(urls.filter((u) => u.includes("/dist/cli/chunks/"))).toEqual([]);
-    const names = urls.flatMap((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? []);
+    const files = (await readFile(log, "utf8")).split("\n").map((u) => u.replace(/^file:\/\//, ""));
+    // the records see the run: `check` runs its single-file CommonJS build (scripts/bundle.mjs), and nothing of the
+    // split one
+    expect(files.some((f) => f.endsWith("/dist/cli/check-bundle.cjs"))).toBe(true);
+    expect(files.filter((f) => f.includes("/dist/cli/chunks/") || f.endsWith("/dist/cli/cli.js"))).toEqual(
+      [],
+    );
+    const names = files.flatMap((f) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f)?.[1] ?? []);
     return [...new Set(names)].sort();
   }
 
@@ -208,5 +220,21 @@ export async function resolve(spec, ctx, next) {
     await writeHealthyState(t.state);
     const loaded = await packagesLoaded(["check", "--json", "--config", t.config], t.env, t.root);
     expect(loaded).toEqual([]);
+  });
+
+  it("with config.example.json, every section set: no package either (the built-in schedule needs no croner)", async () => {
+    const t = await setup();
+    await writeHealthyState(t.state);
+    const example = JSON5.parse(await readFile("config.example.json", "utf8")) as Record<string, unknown>;
+    const config = path.join(t.root, "every-section.json");
+    await writeFile(config, JSON.stringify({ ...example, openclaw: { stateDir: t.state.dir } }));
+    const loaded = await packagesLoaded(["check", "--json", "--config", config], t.env, t.root);
+    expect(loaded).toEqual([]);
+    // a schedule of its own is checked by croner, the parser that runs it
+    await writeFile(
+      config,
+      JSON.stringify({ reconcile: { schedule: "*/7 * * * *" }, openclaw: { stateDir: t.state.dir } }),
+    );
+    expect(await packagesLoaded(["check", "--json", "--config", config], t.env, t.root)).toEqual(["croner"]);
   });
 });
