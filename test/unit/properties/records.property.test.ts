@@ -113,12 +113,17 @@ function expectProblem(problem: string, raw: unknown): void {
     if (s.length >= 12 && !/^[\w.]+$/.test(s)) expect(problem).not.toContain(s);
 }
 
-/** The token strings a raw record holds. */
+/**
+ * The token strings a raw record holds, but for those another field holds too (a generated token can shrink to
+ * "operator.admin", which the record's scopes may show by right).
+ */
 function tokenStrings(raw: unknown): string[] {
-  return stringsIn(raw)
+  const strings = stringsIn(raw);
+  const elsewhere = strings.filter(([at]) => !at.endsWith(".token")).map(([, s]) => s);
+  return strings
     .filter(([at]) => at.endsWith(".token"))
     .map(([, s]) => s)
-    .filter((s) => s.length >= 12);
+    .filter((s) => s.length >= 12 && !elsewhere.some((other) => other.includes(s)));
 }
 
 describe("property: paired.json and pending.json records", () => {
