@@ -4,9 +4,9 @@
 // command as one ES module entry with each command's own code in a chunk loaded on demand (bench/check.mjs).
 //
 //   dist/cli/bin.cjs              the package's "bin" (src/cli/bin.ts): loads one of the two below
-//   dist/cli/check-bundle.cjs     `check`: everything it can reach, in one file
+//   dist/cli/check-bundle.cjs     `check`: src/cli/entry.ts with everything it can reach, in one file
 //   dist/cli/config-validate.cjs  zod and the config schema, loaded by `check` only for a config file
-//   dist/cli/cli.js + chunks/     every other command (src/cli/cli.ts), split
+//   dist/cli/cli.js + chunks/     every other command: the same src/cli/entry.ts, split
 //   dist/cli/bin.js               the path services installed by earlier versions run: loads bin.cjs
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -32,19 +32,21 @@ const common = {
   logLevel: "warning",
   outdir: out,
 };
+const ENTRY = path.join(root, "src", "cli", "entry.ts");
 const commonJs = { ...common, format: "cjs", outExtension: { ".js": ".cjs" } };
 
 // the executable: requires check-bundle.cjs for `check`, imports cli.js for the rest
 await build({
   ...commonJs,
   entryPoints: { bin: path.join(root, "src", "cli", "bin.ts") },
-  external: ["./check-bundle.cjs", "./cli.js"],
+  external: ["./check-bundle.cjs"],
+  plugins: [splitBuildOfEntry()],
 });
 // every other command: one entry, each command's own code in a chunk loaded on demand
 await build({
   ...common,
   format: "esm",
-  entryPoints: { cli: path.join(root, "src", "cli", "cli.ts") },
+  entryPoints: { cli: ENTRY },
   chunkNames: "chunks/[name]-[hash]",
   splitting: true,
   external,
@@ -54,7 +56,7 @@ await build({
 const VALIDATE = path.join(root, "src", "config", "validate.ts");
 await build({
   ...commonJs,
-  entryPoints: { "check-bundle": path.join(root, "src", "cli", "check-bundle.ts") },
+  entryPoints: { "check-bundle": ENTRY },
   plugins: [validationApart()],
   external: [
     ...external,
@@ -65,6 +67,7 @@ await build({
     "./pair.js",
     "./silence.js",
     "./config-cmd.js",
+    "./config-validate.cjs",
   ],
 });
 // The config validation (zod and the schema: two fifths of what `check` would otherwise compile on every start)
@@ -100,10 +103,16 @@ function validationApart() {
         contents: 'module.exports = require("./config-validate.cjs");',
         loader: "js",
       }));
-      b.onResolve({ filter: /^\.\/config-validate\.cjs$/ }, () => ({
-        path: "./config-validate.cjs",
-        external: true,
-      }));
+    },
+  };
+}
+
+/** esbuild plugin: bin.ts's import of ./entry.js loads entry.ts's split ES module build, dist/cli/cli.js. */
+function splitBuildOfEntry() {
+  return {
+    name: "split-build-of-entry",
+    setup(b) {
+      b.onResolve({ filter: /^\.\/entry\.js$/ }, () => ({ path: "./cli.js", external: true }));
     },
   };
 }
